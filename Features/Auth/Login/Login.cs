@@ -1,0 +1,78 @@
+using Carter;
+using Dapper;
+using FluentValidation;
+using MediatR;
+using Messenger.Infrastructure.Auth;
+using Messenger.Infrastructure.Errors;
+using MySqlConnector;
+
+namespace Messenger.Features.Auth.Login;
+
+public static class Login
+{
+    public sealed record Body(string Login, string Password);
+
+    public sealed record Command(string Login, string Password, string ClientAddress) : IRequest<AuthResponse>;
+
+    public sealed class Validator : AbstractValidator<Command>
+    {
+        public Validator()
+        {
+            RuleFor(x => x.Login).NotEmpty().MaximumLength(254);
+            RuleFor(x => x.Password).NotEmpty().MaximumLength(128);
+        }
+    }
+
+    public sealed class Handler(MySqlDataSource db, PasswordHasher passwords, LoginThrottle throttle, TokenIssuer tokens, TimeProvider time)
+        : IRequestHandler<Command, AuthResponse>
+    {
+        // Usernames cannot contain '@', so a login matches at most one user.
+        private const string FindUserSql = """
+            SELECT id, password_hash FROM users WHERE username = @Login OR email = @Login LIMIT 1
+            """;
+
+        private sealed record UserRow(long Id, string PasswordHash);
+
+        public async Task<AuthResponse> Handle(Command command, CancellationToken cancellationToken)
+        {
+            if (throttle.RetryAfter(command.Login, command.ClientAddress) is { } wait)
+                throw new TooManyRequestsException("Too many failed logins; try again later.", wait);
+
+            await using var connection = await db.OpenConnectionAsync(cancellationToken);
+            var user = await connection.QuerySingleOrDefaultAsync<UserRow>(
+                new CommandDefinition(FindUserSql, new { Login = command.Login.Trim() }, cancellationToken: cancellationToken));
+
+            if (!await passwords.VerifyAsync(user?.PasswordHash, command.Password, cancellationToken))
+            {
+                throttle.RecordFailure(command.Login, command.ClientAddress);
+                throw new UnauthorizedException("The login or password is incorrect.");
+            }
+            throttle.RecordSuccess(command.Login);
+
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var response = await connection.StartSessionAsync(transaction, user!.Id, tokens, time, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return response;
+        }
+    }
+
+    public sealed class Endpoint : ICarterModule
+    {
+        public void AddRoutes(IEndpointRouteBuilder app) =>
+            app.MapPost("/auth/login", async (Body body, IMediator mediator, HttpContext context, CancellationToken ct) =>
+                {
+                    var command = new Command(body.Login, body.Password, context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+                    return (await mediator.Send(command, ct)).WithRefreshCookie(context, StatusCodes.Status200OK);
+                })
+                .WithName(nameof(Login))
+                .WithTags("Auth")
+                .WithSummary("Sign in with username or email")
+                .WithDescription("Unknown user and wrong password give the same 401. After 10 failures for one login, or 50 from one " +
+                                 "address, within 15 minutes the answer is 429 with Retry-After (seconds).")
+                .AllowAnonymous()
+                .Produces<AuthResponse>()
+                .ProducesValidationProblem()
+                .ProducesProblem(StatusCodes.Status401Unauthorized)
+                .ProducesProblem(StatusCodes.Status429TooManyRequests);
+    }
+}

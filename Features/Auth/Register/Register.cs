@@ -1,0 +1,81 @@
+using Carter;
+using Dapper;
+using FluentValidation;
+using MediatR;
+using Messenger.Infrastructure.Auth;
+using Messenger.Infrastructure.Database;
+using Messenger.Infrastructure.Errors;
+using MySqlConnector;
+
+namespace Messenger.Features.Auth.Register;
+
+public static class Register
+{
+    public sealed record Command(string Username, string Email, string Password, string? DisplayName) : IRequest<AuthResponse>;
+
+    public sealed class Validator : AbstractValidator<Command>
+    {
+        public Validator()
+        {
+            RuleFor(x => x.Username).NotEmpty().Length(3, 32)
+                .Matches("^[A-Za-z0-9_.-]+$").WithMessage("may contain only letters, digits, '_', '.' and '-'");
+            RuleFor(x => x.Email).NotEmpty().MaximumLength(254)
+                .Matches(@"^[^@\s]+@[^@\s]+\.[^@\s]+$").WithMessage("is not a valid email address");
+            RuleFor(x => x.Password).NotEmpty().Length(8, 128);
+            RuleFor(x => x.DisplayName!.Trim()).Length(1, 64).OverridePropertyName("displayName").When(x => x.DisplayName is not null);
+        }
+    }
+
+    public sealed class Handler(MySqlDataSource db, PasswordHasher passwords, TokenIssuer tokens, TimeProvider time)
+        : IRequestHandler<Command, AuthResponse>
+    {
+        private const string InsertUserSql = """
+            INSERT INTO users (username, email, password_hash, display_name, created_at)
+            VALUES (@Username, @Email, @PasswordHash, @DisplayName, @Now);
+            SELECT LAST_INSERT_ID();
+            """;
+
+        public async Task<AuthResponse> Handle(Command command, CancellationToken cancellationToken)
+        {
+            var passwordHash = await passwords.HashAsync(command.Password, cancellationToken);
+            await using var connection = await db.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            long userId;
+            try
+            {
+                userId = await connection.ExecuteScalarAsync<long>(new CommandDefinition(InsertUserSql, new
+                {
+                    command.Username,
+                    Email = command.Email.Trim(),
+                    PasswordHash = passwordHash,
+                    DisplayName = command.DisplayName?.Trim() ?? command.Username,
+                    Now = time.UtcNowMs(),
+                }, transaction, cancellationToken: cancellationToken));
+            }
+            catch (MySqlException e) when (e.IsDuplicateKey())
+            {
+                throw e.Message.Contains("ux_users_username")
+                    ? new ConflictException("That username is already taken.", "username")
+                    : new ConflictException("That email is already registered.", "email");
+            }
+            var response = await connection.StartSessionAsync(transaction, userId, tokens, time, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return response;
+        }
+    }
+
+    public sealed class Endpoint : ICarterModule
+    {
+        public void AddRoutes(IEndpointRouteBuilder app) =>
+            app.MapPost("/auth/register", async (Command command, IMediator mediator, HttpContext context, CancellationToken ct) =>
+                    (await mediator.Send(command, ct)).WithRefreshCookie(context, StatusCodes.Status201Created))
+                .WithName(nameof(Register))
+                .WithTags("Auth")
+                .WithSummary("Create an account and sign in")
+                .WithDescription("Also sets the refresh_token cookie (HttpOnly, SameSite=Strict, Path=/auth). 409 names the taken field.")
+                .AllowAnonymous()
+                .Produces<AuthResponse>(StatusCodes.Status201Created)
+                .ProducesValidationProblem()
+                .ProducesProblem(StatusCodes.Status409Conflict);
+    }
+}

@@ -1,0 +1,50 @@
+using Carter;
+using Dapper;
+using MediatR;
+using Messenger.Infrastructure.Auth;
+using Messenger.Infrastructure.Errors;
+using MySqlConnector;
+
+namespace Messenger.Features.Users.GetUser;
+
+public static class GetUser
+{
+    public sealed record Query(long ViewerId, long UserId) : IRequest<UserProfile>;
+
+    public sealed record UserProfile(
+        long Id, string Username, string DisplayName, string? Bio, string? AvatarUrl, DateTime CreatedAt, string Friendship);
+
+    public sealed class Handler(MySqlDataSource db) : IRequestHandler<Query, UserProfile>
+    {
+        // Friendship is "self" or "none" until the friends feature adds its states.
+        private const string ProfileSql = $"""
+            SELECT u.id, u.username, u.display_name,
+                   CASE WHEN u.visibility = 'public' OR u.id = @ViewerId THEN u.bio END AS bio,
+                   {UsersAccess.AvatarUrlColumn} AS avatar_url, u.created_at,
+                   CASE WHEN u.id = @ViewerId THEN 'self' ELSE 'none' END AS friendship
+            FROM users u WHERE u.id = @UserId
+            """;
+
+        public async Task<UserProfile> Handle(Query query, CancellationToken cancellationToken)
+        {
+            await using var connection = await db.OpenConnectionAsync(cancellationToken);
+            return await connection.QuerySingleOrDefaultAsync<UserProfile>(new CommandDefinition(ProfileSql, query,
+                       cancellationToken: cancellationToken))
+                   ?? throw new NotFoundException($"User {query.UserId} not found.");
+        }
+    }
+
+    public sealed class Endpoint : ICarterModule
+    {
+        public void AddRoutes(IEndpointRouteBuilder app) =>
+            app.MapGet("/users/{id:long}", (long id, IMediator mediator, HttpContext context, CancellationToken ct) =>
+                    mediator.Send(new Query(context.User.UserId(), id), ct))
+                .WithName(nameof(GetUser))
+                .WithTags("Users")
+                .WithSummary("Another user's profile")
+                .WithDescription("bio is null when the user's visibility is \"friends\" and the caller is not their friend.")
+                .RequireAuthorization()
+                .Produces<UserProfile>()
+                .ProducesProblem(StatusCodes.Status404NotFound);
+    }
+}

@@ -1,0 +1,103 @@
+using Carter;
+using Dapper;
+using FluentValidation;
+using MediatR;
+using Messenger.Infrastructure.Auth;
+using Messenger.Infrastructure.Database;
+using Messenger.Infrastructure.Errors;
+using MySqlConnector;
+
+namespace Messenger.Features.Users.UpdateMe;
+
+public static class UpdateMe
+{
+    /// <summary>Every field is optional: what is left out stays as it was.</summary>
+    public sealed record Body(
+        string? DisplayName, string? Bio, bool? NotificationsEnabled, string? Visibility, string? CurrentPassword, string? NewPassword);
+
+    public sealed record Command(
+        long UserId, long SessionId, string? DisplayName, string? Bio, bool? NotificationsEnabled, string? Visibility,
+        string? CurrentPassword, string? NewPassword) : IRequest<MeProfile>;
+
+    public sealed class Validator : AbstractValidator<Command>
+    {
+        public Validator()
+        {
+            RuleFor(x => x.DisplayName!.Trim()).Length(1, 64).OverridePropertyName("displayName").When(x => x.DisplayName is not null);
+            RuleFor(x => x.Bio).MaximumLength(500);
+            RuleFor(x => x.Visibility).Must(v => v is "public" or "friends").WithMessage("must be \"public\" or \"friends\"")
+                .When(x => x.Visibility is not null);
+            RuleFor(x => x.NewPassword).Length(8, 128).When(x => x.NewPassword is not null);
+            RuleFor(x => x.CurrentPassword).NotEmpty().WithMessage("is required to change the password").When(x => x.NewPassword is not null);
+        }
+    }
+
+    public sealed class Handler(MySqlDataSource db, PasswordHasher passwords, TimeProvider time) : IRequestHandler<Command, MeProfile>
+    {
+        private const string PasswordHashSql = "SELECT password_hash FROM users WHERE id = @UserId";
+
+        private const string UpdateSql = """
+            UPDATE users SET
+              display_name = COALESCE(@DisplayName, display_name),
+              bio = COALESCE(@Bio, bio),
+              notifications_enabled = COALESCE(@NotificationsEnabled, notifications_enabled),
+              visibility = COALESCE(@Visibility, visibility),
+              password_hash = COALESCE(@PasswordHash, password_hash)
+            WHERE id = @UserId
+            """;
+
+        // The session that changed the password keeps working; every other one ends.
+        private const string RevokeOtherSessionsSql = """
+            UPDATE sessions SET revoked_at = @Now WHERE user_id = @UserId AND id <> @SessionId AND revoked_at IS NULL
+            """;
+
+        public async Task<MeProfile> Handle(Command command, CancellationToken cancellationToken)
+        {
+            await using var connection = await db.OpenConnectionAsync(cancellationToken);
+            string? newHash = null;
+            if (command.NewPassword is not null)
+            {
+                var currentHash = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(PasswordHashSql,
+                    new { command.UserId }, cancellationToken: cancellationToken));
+                if (!await passwords.VerifyAsync(currentHash, command.CurrentPassword!, cancellationToken))
+                    throw new BadRequestException("is not correct", "currentPassword");
+                newHash = await passwords.HashAsync(command.NewPassword, cancellationToken);
+            }
+
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var updated = await connection.ExecuteAsync(new CommandDefinition(UpdateSql, new
+            {
+                command.UserId,
+                DisplayName = command.DisplayName?.Trim(),
+                command.Bio,
+                command.NotificationsEnabled,
+                command.Visibility,
+                PasswordHash = newHash,
+            }, transaction, cancellationToken: cancellationToken));
+            if (updated == 0)
+                throw new NotFoundException($"User {command.UserId} not found.");
+            if (newHash is not null)
+                await connection.ExecuteAsync(new CommandDefinition(RevokeOtherSessionsSql,
+                    new { command.UserId, command.SessionId, Now = time.UtcNowMs() }, transaction, cancellationToken: cancellationToken));
+            var profile = await connection.FindMeProfileAsync(command.UserId, cancellationToken, transaction);
+            await transaction.CommitAsync(cancellationToken);
+            return profile!;
+        }
+    }
+
+    public sealed class Endpoint : ICarterModule
+    {
+        public void AddRoutes(IEndpointRouteBuilder app) =>
+            app.MapPatch("/users/me", (Body body, IMediator mediator, HttpContext context, CancellationToken ct) =>
+                    mediator.Send(new Command(context.User.UserId(), context.User.SessionId(), body.DisplayName, body.Bio,
+                        body.NotificationsEnabled, body.Visibility, body.CurrentPassword, body.NewPassword), ct))
+                .WithName(nameof(UpdateMe))
+                .WithTags("Users")
+                .WithSummary("Change my profile or password")
+                .WithDescription("Fields left out are unchanged; bio \"\" clears it. newPassword needs the right currentPassword " +
+                                 "(400 naming currentPassword) and revokes every other session of the user.")
+                .RequireAuthorization()
+                .Produces<MeProfile>()
+                .ProducesValidationProblem();
+    }
+}

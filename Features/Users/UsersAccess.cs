@@ -1,0 +1,30 @@
+using Dapper;
+using MySqlConnector;
+
+namespace Messenger.Features.Users;
+
+public sealed record MeProfile(
+    long Id, string Username, string Email, string DisplayName, string Bio, string? AvatarUrl,
+    bool NotificationsEnabled, string Visibility, DateTime CreatedAt);
+
+public sealed record UserSummary(long Id, string Username, string DisplayName, string? AvatarUrl);
+
+/// <summary>SQL that several Users and Auth slices share.</summary>
+public static class UsersAccess
+{
+    public const string AvatarUrlColumn = "CAST(NULL AS CHAR)";
+
+    /// <summary>The UserSummary columns of a users row aliased <c>u</c>.</summary>
+    public const string SummaryColumns = $"u.id, u.username, u.display_name, {AvatarUrlColumn} AS avatar_url";
+
+    private const string MeProfileSql = $"""
+        SELECT id, username, email, display_name, bio, {AvatarUrlColumn} AS avatar_url,
+               notifications_enabled, visibility, created_at
+        FROM users WHERE id = @UserId
+        """;
+
+    public static Task<MeProfile?> FindMeProfileAsync(this MySqlConnection connection, long userId, CancellationToken cancellationToken,
+        MySqlTransaction? transaction = null) =>
+        connection.QuerySingleOrDefaultAsync<MeProfile>(new CommandDefinition(MeProfileSql, new { UserId = userId }, transaction,
+            cancellationToken: cancellationToken));
+}

@@ -1,0 +1,29 @@
+namespace Messenger.Infrastructure.Errors;
+
+/// <summary>
+/// An expected refusal that becomes a problem response (HTTP) or a HubException (socket).
+/// Handlers throw the subclass that names the status; the detail is safe to show a client.
+/// </summary>
+public abstract class ProblemException(int status, string detail, string? field = null) : Exception(detail)
+{
+    public int Status { get; } = status;
+
+    /// <summary>The input field the problem is about, when there is one (a taken username).</summary>
+    public string? Field { get; } = field;
+}
+
+public sealed class NotFoundException(string detail) : ProblemException(StatusCodes.Status404NotFound, detail);
+
+public sealed class ForbiddenException(string detail) : ProblemException(StatusCodes.Status403Forbidden, detail);
+
+public sealed class ConflictException(string detail, string? field = null) : ProblemException(StatusCodes.Status409Conflict, detail, field);
+
+public sealed class UnauthorizedException(string detail) : ProblemException(StatusCodes.Status401Unauthorized, detail);
+
+/// <summary>A 400 found by a handler rather than the validator (a wrong current password).</summary>
+public sealed class BadRequestException(string detail, string field) : ProblemException(StatusCodes.Status400BadRequest, detail, field);
+
+public sealed class TooManyRequestsException(string detail, TimeSpan retryAfter) : ProblemException(StatusCodes.Status429TooManyRequests, detail)
+{
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}

@@ -1,0 +1,70 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using FluentValidation;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace Messenger.Infrastructure.Errors;
+
+/// <summary>
+/// The one mapping from exceptions to problems, shared by the HTTP exception handler and the hub
+/// filter so that a REST call and a socket call with the same input get the same answer.
+/// </summary>
+public static class Problems
+{
+    public sealed record Problem(int Status, string Detail, IDictionary<string, string[]>? Errors = null, TimeSpan? RetryAfter = null)
+    {
+        public string Title => ReasonPhrases.GetReasonPhrase(Status);
+
+        /// <summary>The HubException message: <c>403 Forbidden: you are not a participant of room 12</c>.</summary>
+        public string ToHubMessage() =>
+            Errors is { Count: > 0 }
+                ? $"{Status} {Title}: {string.Join("; ", Errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}"))}"
+                : $"{Status} {Title}: {Detail}";
+    }
+
+    public static bool IsExpected(Exception e) => e is ProblemException or ValidationException or BadHttpRequestException;
+
+    /// <summary>Null for an unexpected exception: that is a 500 whose details stay in the log.</summary>
+    public static Problem? From(Exception exception) => exception switch
+    {
+        ValidationException v => new Problem(StatusCodes.Status400BadRequest, "One or more fields are invalid.",
+            v.Errors.GroupBy(e => e.PropertyName).ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray())),
+        TooManyRequestsException t => new Problem(t.Status, t.Message, RetryAfter: t.RetryAfter),
+        ProblemException p => new Problem(p.Status, p.Message, p.Field is null ? null : new Dictionary<string, string[]> { [p.Field] = [p.Message] }),
+        BadHttpRequestException b => FromBadRequest(b),
+        _ => null,
+    };
+
+    private static readonly Regex BadParameter = new(
+        """^(?:Failed to bind parameter "[^"]+ (?<name>\w+)" from|(?<missing>Required) parameter "[^"]+ (?<name>\w+)" was not provided from (?:query|route|header))""",
+        RegexOptions.Compiled);
+
+    private static Problem FromBadRequest(BadHttpRequestException e)
+    {
+        // Say which JSON field had the wrong type or shape, without the CLR type names the
+        // framework's own message would show.
+        if (e.InnerException is JsonException { Path: { } path } && path.StartsWith("$.", StringComparison.Ordinal))
+        {
+            var field = path[2..];
+            return new Problem(StatusCodes.Status400BadRequest, "The request body is not valid JSON for this call.",
+                new Dictionary<string, string[]> { [field] = ["has an invalid value or type"] });
+        }
+        // "Failed to bind parameter "int? limit" from "abc"." and "Required parameter "string query" was not provided ...".
+        if (BadParameter.Match(e.Message) is { Success: true } match)
+        {
+            var field = match.Groups["name"].Value;
+            var message = match.Groups["missing"].Success ? "is required" : "has an invalid value or type";
+            return new Problem(StatusCodes.Status400BadRequest, $"The parameter {field} {message}.",
+                new Dictionary<string, string[]> { [field] = [message] });
+        }
+        var detail = e.StatusCode switch
+        {
+            StatusCodes.Status413PayloadTooLarge => "The request body is too large.",
+            StatusCodes.Status415UnsupportedMediaType => "The request body has an unsupported media type.",
+            _ when e.InnerException is JsonException => "The request body is not valid JSON.",
+            _ when e.Message.Contains("no body was provided", StringComparison.Ordinal) => "A request body is required.",
+            _ => "The request is malformed.",
+        };
+        return new Problem(e.StatusCode, detail);
+    }
+}

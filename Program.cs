@@ -1,0 +1,30 @@
+using Carter;
+using Messenger.Infrastructure.Api;
+using Messenger.Infrastructure.Auth;
+using Messenger.Infrastructure.Database;
+using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.Mediator;
+
+var builder = WebApplication.CreateBuilder(args);
+// JSON bodies are small; an endpoint that takes uploads raises its own limit.
+builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = 1024 * 1024);
+builder.Services.AddDatabase(builder.Configuration);
+builder.Services.AddMediatorPipeline();
+builder.Services.AddProblemResponses();
+builder.Services.AddApiJson();
+builder.Services.AddTokenAuth(builder.Configuration);
+builder.Services.AddApiDocs();
+builder.Services.AddHealth();
+builder.Services.AddCarter();
+
+var app = builder.Build();
+app.MigrateDatabase();
+app.UseProblemResponses();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapCarter();
+app.MapApiDocs();
+app.MapHealth();
+app.Run();
+
+public partial class Program;

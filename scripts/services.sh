@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Installs (when missing) and starts the local MariaDB and s3rver this project uses in
+# development and tests. Idempotent: a service that already answers is left alone.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+local_dir="$root/.local"
+db_port="${MESSENGER_DB_PORT:-3307}"
+s3_port="${MESSENGER_S3_PORT:-4568}"
+db_user=messenger
+db_password=dev-only-password
+mkdir -p "$local_dir"
+
+need_apt=()
+command -v mariadbd >/dev/null 2>&1 || need_apt+=(mariadb-server)
+command -v mariadb >/dev/null 2>&1 || need_apt+=(mariadb-client)
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "services: installing ${need_apt[*]}"
+  sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd=sudo
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+db_answers() {
+  mariadb --protocol=tcp -h127.0.0.1 -P"$db_port" -u"$db_user" -p"$db_password" -e 'select 1' >/dev/null 2>&1
+}
+
+start_mariadb() {
+  local data="$local_dir/mariadb/data" sock="$local_dir/mariadb/mysqld.sock"
+  mkdir -p "$local_dir/mariadb"
+  if [ ! -d "$data/mysql" ]; then
+    echo "services: initialising MariaDB datadir in $data"
+    mariadb-install-db --no-defaults --user="$(id -un)" --datadir="$data" \
+      --auth-root-authentication-method=normal >"$local_dir/mariadb/install.log" 2>&1
+  fi
+  # Durability is relaxed (flush once a second): this instance only ever holds dev and test data.
+  nohup mariadbd --no-defaults --user="$(id -un)" --datadir="$data" \
+    --bind-address=127.0.0.1 --port="$db_port" --socket="$sock" \
+    --pid-file="$local_dir/mariadb/mariadbd.pid" --log-error="$local_dir/mariadb/error.log" \
+    --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+    --innodb-buffer-pool-size=512M --innodb-flush-log-at-trx-commit=2 \
+    --max-connections=1000 --skip-name-resolve >/dev/null 2>&1 &
+  for _ in $(seq 1 60); do
+    if mariadb --no-defaults --socket="$sock" -uroot -e 'select 1' >/dev/null 2>&1; then break; fi
+    sleep 0.5
+  done
+  mariadb --no-defaults --socket="$sock" -uroot <<SQL
+CREATE USER IF NOT EXISTS '$db_user'@'%' IDENTIFIED BY '$db_password';
+GRANT ALL PRIVILEGES ON \`messenger%\`.* TO '$db_user'@'%';
+FLUSH PRIVILEGES;
+SQL
+}
+
+if db_answers; then
+  echo "services: MariaDB already answers on 127.0.0.1:$db_port"
+else
+  start_mariadb
+  db_answers || { echo "services: MariaDB did not start; see $local_dir/mariadb/error.log" >&2; exit 1; }
+  echo "services: MariaDB started on 127.0.0.1:$db_port"
+fi
+mariadb --protocol=tcp -h127.0.0.1 -P"$db_port" -u"$db_user" -p"$db_password" \
+  -e 'CREATE DATABASE IF NOT EXISTS messenger CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci'
+
+s3_answers() { curl -s -o /dev/null "http://127.0.0.1:$s3_port/" ; }
+
+if s3_answers; then
+  echo "services: s3rver already answers on 127.0.0.1:$s3_port"
+else
+  s3dir="$local_dir/s3rver"
+  if [ ! -x "$s3dir/node_modules/.bin/s3rver" ]; then
+    echo "services: installing s3rver 3.7.1 from npm"
+    mkdir -p "$s3dir"
+    (cd "$s3dir" && npm install --silent --no-audit --no-fund --prefix "$s3dir" s3rver@3.7.1 >/dev/null 2>&1)
+  fi
+  mkdir -p "$s3dir/data"
+  nohup "$s3dir/node_modules/.bin/s3rver" --directory "$s3dir/data" --address 127.0.0.1 \
+    --port "$s3_port" --silent >"$s3dir/s3rver.log" 2>&1 &
+  for _ in $(seq 1 40); do s3_answers && break; sleep 0.25; done
+  s3_answers || { echo "services: s3rver did not start; see $s3dir/s3rver.log" >&2; exit 1; }
+  echo "services: s3rver started on 127.0.0.1:$s3_port"
+fi
