@@ -4,6 +4,7 @@ using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
 using Messenger.Infrastructure.Mediator;
+using Messenger.Infrastructure.Realtime;
 
 var builder = WebApplication.CreateBuilder(args);
 // JSON bodies are small; an endpoint that takes uploads raises its own limit.
@@ -15,6 +16,7 @@ builder.Services.AddApiJson();
 builder.Services.AddTokenAuth(builder.Configuration);
 builder.Services.AddApiDocs();
 builder.Services.AddHealth();
+builder.Services.AddRealtime();
 builder.Services.AddCarter();
 
 var app = builder.Build();
@@ -23,6 +25,7 @@ app.UseProblemResponses();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapCarter();
+app.MapRealtime();
 app.MapApiDocs();
 app.MapHealth();
 app.Run();

@@ -3,6 +3,8 @@ using Dapper;
 using MediatR;
 using Messenger.Features.Auth;
 using Messenger.Features.Auth.Register;
+using Messenger.Features.Friends.RespondToFriendRequest;
+using Messenger.Features.Friends.SendFriendRequest;
 using Messenger.Infrastructure.Auth;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -103,10 +105,26 @@ public sealed class Testing
     public static Task<AuthResponse> RegisterAsync(string username, string? displayName = null) =>
         SendAsync(new Register.Command(username, $"{username}@example.com", Password, displayName));
 
+    /// <summary>Registers two users and makes them friends through the friends slices.</summary>
+    public static async Task<(AuthResponse A, AuthResponse B)> FriendsAsync(string a, string b)
+    {
+        var first = await RegisterAsync(a);
+        var second = await RegisterAsync(b);
+        var request = await SendAsync(new SendFriendRequest.Command(first.User.Id, second.User.Id));
+        await SendAsync(new RespondToFriendRequest.Command(second.User.Id, request.Id, true));
+        return (first, second);
+    }
+
     public static async Task<T> QuerySingleAsync<T>(string sql, object? parameters = null)
     {
         await using var db = new MySqlConnection(ConnectionString);
         return await db.QuerySingleAsync<T>(sql, parameters);
+    }
+
+    public static async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object? parameters = null)
+    {
+        await using var db = new MySqlConnection(ConnectionString);
+        return (await db.QueryAsync<T>(sql, parameters)).AsList();
     }
 
     public sealed class MessengerFactory(Dictionary<string, string?> settings, string environment = "Testing")

@@ -17,6 +17,10 @@ public static class UsersAccess
     /// <summary>The UserSummary columns of a users row aliased <c>u</c>.</summary>
     public const string SummaryColumns = $"u.id, u.username, u.display_name, {AvatarUrlColumn} AS avatar_url";
 
+    /// <summary>The UserSummary columns of a users row under any alias, for queries that join users twice.</summary>
+    public static string SummaryColumnsOf(string alias) =>
+        SummaryColumns.Replace("u.", alias + ".");
+
     private const string MeProfileSql = $"""
         SELECT id, username, email, display_name, bio, {AvatarUrlColumn} AS avatar_url,
                notifications_enabled, visibility, created_at

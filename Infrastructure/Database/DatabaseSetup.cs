@@ -33,4 +33,6 @@ public static class DatabaseSetup
     }
 
     public static bool IsDuplicateKey(this MySqlException e) => e.ErrorCode == MySqlErrorCode.DuplicateKeyEntry;
+
+    public static bool IsDeadlock(this MySqlException e) => e.ErrorCode == MySqlErrorCode.LockDeadlock;
 }

@@ -16,13 +16,21 @@ public static class GetUser
 
     public sealed class Handler(MySqlDataSource db) : IRequestHandler<Query, UserProfile>
     {
-        // Friendship is "self" or "none" until the friends feature adds its states.
+        // A friends-only bio is shown to the user and their friends; the live pair row tells both
+        // that and which way a pending request points.
         private const string ProfileSql = $"""
             SELECT u.id, u.username, u.display_name,
-                   CASE WHEN u.visibility = 'public' OR u.id = @ViewerId THEN u.bio END AS bio,
+                   CASE WHEN u.visibility = 'public' OR u.id = @ViewerId OR fr.status = 'accepted' THEN u.bio END AS bio,
                    {UsersAccess.AvatarUrlColumn} AS avatar_url, u.created_at,
-                   CASE WHEN u.id = @ViewerId THEN 'self' ELSE 'none' END AS friendship
-            FROM users u WHERE u.id = @UserId
+                   CASE WHEN u.id = @ViewerId THEN 'self'
+                        WHEN fr.status = 'accepted' THEN 'friends'
+                        WHEN fr.from_user_id = @ViewerId THEN 'requestSent'
+                        WHEN fr.to_user_id = @ViewerId THEN 'requestReceived'
+                        ELSE 'none' END AS friendship
+            FROM users u
+            LEFT JOIN friend_requests fr
+              ON fr.user_low = LEAST(u.id, @ViewerId) AND fr.user_high = GREATEST(u.id, @ViewerId) AND fr.live = 1
+            WHERE u.id = @UserId
             """;
 
         public async Task<UserProfile> Handle(Query query, CancellationToken cancellationToken)
@@ -42,7 +50,7 @@ public static class GetUser
                 .WithName(nameof(GetUser))
                 .WithTags("Users")
                 .WithSummary("Another user's profile")
-                .WithDescription("bio is null when the user's visibility is \"friends\" and the caller is not their friend.")
+                .WithDescription("bio is null when the user's visibility is \"friends\" and the caller is not their friend. friendship is \"self\", \"none\", \"friends\", \"requestSent\" or \"requestReceived\" (seen from the caller).")
                 .RequireAuthorization()
                 .Produces<UserProfile>()
                 .ProducesProblem(StatusCodes.Status404NotFound);

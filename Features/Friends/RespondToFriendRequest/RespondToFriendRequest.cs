@@ -1,0 +1,76 @@
+using Carter;
+using Dapper;
+using FluentValidation;
+using MediatR;
+using Messenger.Infrastructure.Auth;
+using Messenger.Infrastructure.Database;
+using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.Realtime;
+using Microsoft.AspNetCore.SignalR;
+using MySqlConnector;
+
+namespace Messenger.Features.Friends.RespondToFriendRequest;
+
+public static class RespondToFriendRequest
+{
+    public sealed record Body(long RequestId, bool? Accept);
+
+    public sealed record Command(long UserId, long RequestId, bool? Accept) : IRequest<FriendRequest>;
+
+    public sealed class Validator : AbstractValidator<Command>
+    {
+        public Validator()
+        {
+            RuleFor(x => x.RequestId).GreaterThan(0);
+            RuleFor(x => x.Accept).NotNull().WithMessage("is required");
+        }
+    }
+
+    public sealed class Handler(MySqlDataSource db, TimeProvider time, IHubContext<ChatHub, IChatClient> hub)
+        : IRequestHandler<Command, FriendRequest>
+    {
+        // Only the recipient sees the request here; for anyone else it does not exist.
+        private const string FindSql = "SELECT from_user_id, status FROM friend_requests WHERE id = @RequestId AND to_user_id = @UserId FOR UPDATE";
+
+        private const string RespondSql = "UPDATE friend_requests SET status = @Status, responded_at = @Now WHERE id = @RequestId";
+
+        private sealed record Row(long FromUserId, string Status);
+
+        public async Task<FriendRequest> Handle(Command command, CancellationToken cancellationToken)
+        {
+            await using var connection = await db.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(FindSql, command, transaction,
+                          cancellationToken: cancellationToken))
+                      ?? throw new NotFoundException($"friend request {command.RequestId} not found");
+            if (row.Status != "pending")
+                throw new ConflictException($"friend request {command.RequestId} is no longer pending (it is {row.Status})");
+            await connection.ExecuteAsync(new CommandDefinition(RespondSql,
+                new { command.RequestId, Status = command.Accept!.Value ? "accepted" : "rejected", Now = time.UtcNowMs() },
+                transaction, cancellationToken: cancellationToken));
+            var request = await connection.GetRequestAsync(command.RequestId, cancellationToken, transaction);
+            await transaction.CommitAsync(cancellationToken);
+
+            // The responder's other tabs need to drop the request too, so both users hear of it.
+            await hub.Clients.Users(row.FromUserId, command.UserId).FriendRequestResponded(request);
+            return request;
+        }
+    }
+
+    public sealed class Endpoint : ICarterModule
+    {
+        public void AddRoutes(IEndpointRouteBuilder app) =>
+            app.MapPost("/friends/response", (Body body, IMediator mediator, HttpContext context, CancellationToken ct) =>
+                    mediator.Send(new Command(context.User.UserId(), body.RequestId, body.Accept), ct))
+                .WithName(nameof(RespondToFriendRequest))
+                .WithTags("Friends")
+                .WithSummary("Accept or reject a friend request sent to me")
+                .WithDescription("accept is required. 404 unless you are the recipient; 409 when the request is no longer pending. " +
+                                 "FriendRequestResponded goes to the sender and to the responder's own connections.")
+                .RequireAuthorization()
+                .Produces<FriendRequest>()
+                .ProducesValidationProblem()
+                .ProducesProblem(StatusCodes.Status404NotFound)
+                .ProducesProblem(StatusCodes.Status409Conflict);
+    }
+}

@@ -1,0 +1,33 @@
+using FluentValidation;
+using MediatR;
+using Messenger.Infrastructure.Realtime;
+using Microsoft.AspNetCore.SignalR;
+using MySqlConnector;
+
+namespace Messenger.Features.Realtime.StartTyping;
+
+/// <summary>Socket only: tells the others in a conversation that the user is typing. Never stored.</summary>
+public static class StartTyping
+{
+    public sealed record Body(long? RoomId, long? ToUserId);
+
+    public sealed record Command(long UserId, string ConnectionId, long? RoomId, long? ToUserId) : IRequest<Unit>, ITypingCommand;
+
+    public sealed class Validator : AbstractValidator<Command>
+    {
+        public Validator() => Include(new TypingTargetValidator());
+    }
+
+    public sealed class Handler(MySqlDataSource db, TypingTracker typing, IHubContext<ChatHub, IChatClient> hub) : IRequestHandler<Command, Unit>
+    {
+        public async Task<Unit> Handle(Command command, CancellationToken cancellationToken)
+        {
+            var target = new TypingTarget(command.RoomId, command.ToUserId);
+            await using (var connection = await db.OpenConnectionAsync(cancellationToken))
+                await connection.EnsureMayTypeAsync(command.UserId, target, cancellationToken);
+            typing.Start(command.ConnectionId, target);
+            await hub.Clients.TypingAudience(command.UserId, target).TypingStarted(new TypingEvent(command.RoomId, command.UserId));
+            return Unit.Value;
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using FluentValidation;
+using Messenger.Features.Friends;
+using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.Realtime;
+using Microsoft.AspNetCore.SignalR;
+using MySqlConnector;
+
+namespace Messenger.Features.Realtime;
+
+/// <summary>Who may type where, and who hears it: shared by StartTyping, StopTyping and Disconnect.</summary>
+public static class TypingAccess
+{
+    public static async Task EnsureMayTypeAsync(this MySqlConnection connection, long userId, TypingTarget target, CancellationToken cancellationToken)
+    {
+        if (target.ToUserId is { } toUserId)
+        {
+            if (!await connection.AreFriendsAsync(userId, toUserId, cancellationToken))
+                throw new ForbiddenException($"user {toUserId} is not your friend");
+            return;
+        }
+        // Rooms arrive with the conversations feature; until then no room exists to type in.
+        throw new NotFoundException($"room {target.RoomId} not found");
+    }
+
+    /// <summary>The others in the conversation; the typist's own connections never hear their typing.</summary>
+    public static IChatClient TypingAudience(this IHubClients<IChatClient> clients, long typistId, TypingTarget target) =>
+        clients.Users(target.ToUserId!.Value);
+}
+
+/// <summary>The shape StartTyping and StopTyping share, so one validator serves both.</summary>
+public interface ITypingCommand
+{
+    long UserId { get; }
+    long? RoomId { get; }
+    long? ToUserId { get; }
+}
+
+/// <summary>Exactly one of roomId and toUserId, and never yourself.</summary>
+public sealed class TypingTargetValidator : AbstractValidator<ITypingCommand>
+{
+    public TypingTargetValidator()
+    {
+        RuleFor(x => x.ToUserId).Must((x, to) => (to is null) != (x.RoomId is null)).WithMessage("give exactly one of roomId and toUserId");
+        RuleFor(x => x.ToUserId).NotEqual(x => x.UserId).WithMessage("must not be yourself").When(x => x.ToUserId is not null);
+    }
+}

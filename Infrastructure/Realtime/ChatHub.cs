@@ -1,0 +1,30 @@
+using MediatR;
+using Messenger.Features.Realtime.Connect;
+using Messenger.Features.Realtime.Disconnect;
+using Messenger.Features.Realtime.StartTyping;
+using Messenger.Features.Realtime.StopTyping;
+using Messenger.Infrastructure.Auth;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Messenger.Infrastructure.Realtime;
+
+/// <summary>
+/// The socket entry point. Thin on purpose: each method builds its slice's command from the
+/// connection's user and sends it through the same MediatR pipeline as the REST endpoints.
+/// </summary>
+[Authorize]
+public sealed class ChatHub(IMediator mediator) : Hub<IChatClient>
+{
+    private long UserId => Context.User!.UserId();
+
+    public override Task OnConnectedAsync() => mediator.Send(new Connect.Command(UserId, Context.ConnectionId));
+
+    public override Task OnDisconnectedAsync(Exception? exception) => mediator.Send(new Disconnect.Command(UserId, Context.ConnectionId));
+
+    public Task StartTyping(StartTyping.Body? body) =>
+        mediator.Send(new StartTyping.Command(UserId, Context.ConnectionId, body?.RoomId, body?.ToUserId));
+
+    public Task StopTyping(StopTyping.Body? body) =>
+        mediator.Send(new StopTyping.Command(UserId, Context.ConnectionId, body?.RoomId, body?.ToUserId));
+}

@@ -1,0 +1,52 @@
+namespace Messenger.Infrastructure.Realtime;
+
+/// <summary>
+/// Which users have open connections. The one seam a scale-out moves to shared storage (Redis);
+/// everything else asks this interface.
+/// </summary>
+public interface IConnectionTracker
+{
+    /// <summary>True when this is the user's first open connection: the user just came online.</summary>
+    Task<bool> ConnectedAsync(long userId, string connectionId);
+
+    /// <summary>True when this was the user's last open connection: the user just went offline.</summary>
+    Task<bool> DisconnectedAsync(long userId, string connectionId);
+
+    Task<IReadOnlySet<long>> OnlineAmongAsync(IEnumerable<long> userIds);
+}
+
+/// <summary>In-process tracking: correct for one instance.</summary>
+public sealed class InProcessConnectionTracker : IConnectionTracker
+{
+    private readonly Dictionary<long, HashSet<string>> _connections = new();
+    private readonly Lock _lock = new();
+
+    public Task<bool> ConnectedAsync(long userId, string connectionId)
+    {
+        lock (_lock)
+        {
+            if (!_connections.TryGetValue(userId, out var connections))
+                _connections[userId] = connections = [];
+            return Task.FromResult(connections.Add(connectionId) && connections.Count == 1);
+        }
+    }
+
+    public Task<bool> DisconnectedAsync(long userId, string connectionId)
+    {
+        lock (_lock)
+        {
+            if (!_connections.TryGetValue(userId, out var connections) || !connections.Remove(connectionId))
+                return Task.FromResult(false);
+            if (connections.Count > 0)
+                return Task.FromResult(false);
+            _connections.Remove(userId);
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<IReadOnlySet<long>> OnlineAmongAsync(IEnumerable<long> userIds)
+    {
+        lock (_lock)
+            return Task.FromResult<IReadOnlySet<long>>(userIds.Where(_connections.ContainsKey).ToHashSet());
+    }
+}

@@ -1,0 +1,38 @@
+using Messenger.Infrastructure.Api;
+using Messenger.Infrastructure.Auth;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Messenger.Infrastructure.Realtime;
+
+public static class RealtimeSetup
+{
+    public static IServiceCollection AddRealtime(this IServiceCollection services)
+    {
+        services.AddSignalR(o => o.AddFilter<HubProblemFilter>())
+            .AddJsonProtocol(o => JsonSetup.Configure(o.PayloadSerializerOptions));
+        services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();
+        services.AddSingleton<IConnectionTracker, InProcessConnectionTracker>();
+        services.AddSingleton<TypingTracker>();
+        return services;
+    }
+
+    public static WebApplication MapRealtime(this WebApplication app)
+    {
+        app.MapHub<ChatHub>("/hubs/chat");
+        return app;
+    }
+
+    /// <summary>Clients.User(id) addresses every connection whose token has that <c>sub</c>.</summary>
+    private sealed class SubjectUserIdProvider : IUserIdProvider
+    {
+        public string? GetUserId(HubConnectionContext connection) =>
+            connection.User.Identity?.IsAuthenticated == true ? connection.User.UserId().ToString() : null;
+    }
+}
+
+public static class HubClientsExtensions
+{
+    /// <summary>Every open connection of each of these users, on any tab or device.</summary>
+    public static IChatClient Users(this IHubClients<IChatClient> clients, params IEnumerable<long> userIds) =>
+        clients.Users(userIds.Select(id => id.ToString()).ToList());
+}

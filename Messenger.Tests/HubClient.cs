@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Threading.Channels;
+using Messenger.Infrastructure.Realtime;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace Messenger.Tests;
+
+/// <summary>A real SignalR client on the test server's WebSocket that records every event it receives.</summary>
+public sealed class HubClient : IAsyncDisposable
+{
+    private static readonly TimeSpan EventTimeout = TimeSpan.FromSeconds(10);
+    private static readonly string[] EventNames = typeof(IChatClient).GetMethods().Select(m => m.Name).ToArray();
+    private readonly ConcurrentDictionary<string, Channel<JsonElement>> _events = new();
+
+    private HubClient(HubConnection connection) => Connection = connection;
+
+    public HubConnection Connection { get; }
+
+    public static HubConnection Build(string? accessToken) =>
+        new HubConnectionBuilder()
+            .WithUrl(new Uri(Testing.ServerAddress, "/hubs/chat"), o =>
+            {
+                o.Transports = HttpTransportType.WebSockets;
+                o.SkipNegotiation = true;
+                o.AccessTokenProvider = () => Task.FromResult(accessToken);
+            })
+            .Build();
+
+    public static async Task<HubClient> ConnectAsync(string accessToken)
+    {
+        var client = new HubClient(Build(accessToken));
+        foreach (var name in EventNames)
+            client.Connection.On<JsonElement>(name, payload => client.Channel(name).Writer.TryWrite(payload));
+        await client.Connection.StartAsync();
+        return client;
+    }
+
+    /// <summary>The next <paramref name="eventName"/> event, or a failure after 10 s.</summary>
+    public async Task<T> NextAsync<T>(string eventName)
+    {
+        using var timeout = new CancellationTokenSource(EventTimeout);
+        try
+        {
+            var payload = await Channel(eventName).Reader.ReadAsync(timeout.Token);
+            return payload.Deserialize<T>(JsonSerializerOptions.Web)!;
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"No {eventName} event arrived within {EventTimeout.TotalSeconds} s.");
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Asserts that no <paramref name="eventName"/> arrived. Callers first await an event that the
+    /// server sends after the one that must not come, or give the server a moment.
+    /// </summary>
+    public async Task AssertNoEventAsync(string eventName, int settleMilliseconds = 300)
+    {
+        await Task.Delay(settleMilliseconds);
+        Assert.That(Channel(eventName).Reader.TryRead(out var unexpected), Is.False, $"unexpected {eventName}: {unexpected}");
+    }
+
+    public Task InvokeAsync(string method, object argument) => Connection.InvokeAsync(method, argument);
+
+    public ValueTask DisposeAsync() => Connection.DisposeAsync();
+
+    private Channel<JsonElement> Channel(string name) => _events.GetOrAdd(name, _ => System.Threading.Channels.Channel.CreateUnbounded<JsonElement>());
+}
