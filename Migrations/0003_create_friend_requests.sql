@@ -17,8 +17,9 @@ CREATE TABLE friend_requests (
   UNIQUE KEY ux_friend_requests_live_pair (user_low, user_high, live),
   KEY ix_friend_requests_from (from_user_id, status),
   KEY ix_friend_requests_to (to_user_id, status),
-  CONSTRAINT fk_friend_requests_from FOREIGN KEY (from_user_id) REFERENCES users (id) ON DELETE CASCADE,
-  CONSTRAINT fk_friend_requests_to FOREIGN KEY (to_user_id) REFERENCES users (id) ON DELETE CASCADE,
-  CONSTRAINT ck_friend_requests_status CHECK (status IN ('pending', 'accepted', 'rejected', 'cancelled')),
-  CONSTRAINT ck_friend_requests_not_self CHECK (from_user_id <> to_user_id)
+  -- No ON DELETE CASCADE and no CHECK on the user columns: MySQL 8 forbids both on the base
+  -- columns of stored generated columns and of foreign keys with actions.
+  CONSTRAINT fk_friend_requests_from FOREIGN KEY (from_user_id) REFERENCES users (id),
+  CONSTRAINT fk_friend_requests_to FOREIGN KEY (to_user_id) REFERENCES users (id),
+  CONSTRAINT ck_friend_requests_status CHECK (status IN ('pending', 'accepted', 'rejected', 'cancelled'))
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
