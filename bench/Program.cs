@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using Messenger.Infrastructure.Auth;
+using Microsoft.Extensions.Options;
+
+// Benchmarks, not tests: figures for the README's performance section.
+//   dotnet run -c Release --project bench -- argon2 [count]
+//   dotnet run -c Release --project bench -- logins [baseUrl] [concurrency] [seconds]
+return args.FirstOrDefault() switch
+{
+    "argon2" => await Argon2Async(args.Length > 1 ? int.Parse(args[1]) : 20),
+    "logins" => await LoginsAsync(args.ElementAtOrDefault(1) ?? "http://127.0.0.1:5080",
+        args.Length > 2 ? int.Parse(args[2]) : 50, args.Length > 3 ? int.Parse(args[3]) : 20),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: bench argon2 [count] | bench logins [baseUrl] [concurrency] [seconds]");
+    return 2;
+}
+
+// Time per hash and per verify with the production defaults (appsettings.json's Passwords section).
+static async Task<int> Argon2Async(int count)
+{
+    var options = new PasswordOptions();
+    var hasher = new PasswordHasher(Options.Create(options));
+    var hash = await hasher.HashAsync("warm-up-password", default);
+    var hashTimes = new List<double>();
+    var verifyTimes = new List<double>();
+    for (var i = 0; i < count; i++)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await hasher.HashAsync($"password-{i}", default);
+        hashTimes.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        started = Stopwatch.GetTimestamp();
+        await hasher.VerifyAsync(hash, "wrong-password", default);
+        verifyTimes.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+    var unknown = new List<double>();
+    for (var i = 0; i < count; i++)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await hasher.VerifyAsync(null, "wrong-password", default);
+        unknown.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+    Console.WriteLine($"Argon2id m={options.MemoryKiB} KiB t={options.Iterations} p={options.Parallelism}, {count} runs each");
+    Console.WriteLine($"  hash:                 {Summary(hashTimes)}");
+    Console.WriteLine($"  verify, wrong pass:   {Summary(verifyTimes)}");
+    Console.WriteLine($"  verify, unknown user: {Summary(unknown)}");
+    return 0;
+}
+
+// Concurrent logins against a running service, with a cheap request measured alongside to show
+// that the hashing gate keeps the rest of the service responsive.
+static async Task<int> LoginsAsync(string baseUrl, int concurrency, int seconds)
+{
+    using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(60) };
+    var username = $"bench{Random.Shared.Next(1_000_000)}";
+    var password = "bench-password-1";
+    var register = await http.PostAsJsonAsync("/auth/register", new { username, email = $"{username}@example.com", password });
+    register.EnsureSuccessStatusCode();
+
+    var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * seconds;
+    var logins = new List<double>();
+    var failures = 0;
+    var workers = Enumerable.Range(0, concurrency).Select(async _ =>
+    {
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var response = await http.PostAsJsonAsync("/auth/login", new { login = username, password });
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            lock (logins)
+            {
+                if (response.IsSuccessStatusCode) logins.Add(elapsed);
+                else failures++;
+            }
+        }
+    }).ToList();
+    var probes = new List<double>();
+    while (Stopwatch.GetTimestamp() < deadline)
+    {
+        var started = Stopwatch.GetTimestamp();
+        (await http.GetAsync("/health/live")).EnsureSuccessStatusCode();
+        probes.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        await Task.Delay(100);
+    }
+    await Task.WhenAll(workers);
+    Console.WriteLine($"{concurrency} concurrent logins for {seconds} s against {baseUrl}");
+    Console.WriteLine($"  logins: {logins.Count} ok, {failures} failed, {logins.Count / (double)seconds:0.0}/s; latency {Summary(logins)}");
+    Console.WriteLine($"  /health/live meanwhile: {Summary(probes)}");
+    return failures == 0 ? 0 : 1;
+}
+
+static string Summary(List<double> ms)
+{
+    if (ms.Count == 0) return "no samples";
+    var sorted = ms.Order().ToList();
+    double At(double q) => sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];
+    return $"mean {ms.Average():0.0} ms, p50 {At(0.5):0.0} ms, p99 {At(0.99):0.0} ms, max {sorted[^1]:0.0} ms";
+}
