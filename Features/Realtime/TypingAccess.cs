@@ -1,5 +1,6 @@
 using FluentValidation;
 using Messenger.Features.Friends;
+using Messenger.Features.Rooms;
 using Messenger.Infrastructure.Errors;
 using Messenger.Infrastructure.Realtime;
 using Microsoft.AspNetCore.SignalR;
@@ -18,13 +19,12 @@ public static class TypingAccess
                 throw new ForbiddenException($"user {toUserId} is not your friend");
             return;
         }
-        // Rooms arrive with the conversations feature; until then no room exists to type in.
-        throw new NotFoundException($"room {target.RoomId} not found");
+        (await connection.GetVisibleRoomAsync(target.RoomId!.Value, userId, cancellationToken)).EnsureParticipant();
     }
 
     /// <summary>The others in the conversation; the typist's own connections never hear their typing.</summary>
-    public static IChatClient TypingAudience(this IHubClients<IChatClient> clients, long typistId, TypingTarget target) =>
-        clients.Users(target.ToUserId!.Value);
+    public static async Task<IChatClient> TypingAudienceAsync(this IHubClients<IChatClient> clients, RoomGroups rooms, long typistId, TypingTarget target) =>
+        target.ToUserId is { } toUserId ? clients.Users(toUserId) : await rooms.RoomExceptAsync(target.RoomId!.Value, typistId);
 }
 
 /// <summary>The shape StartTyping and StopTyping share, so one validator serves both.</summary>

@@ -27,6 +27,13 @@ public static class UsersAccess
         FROM users WHERE id = @UserId
         """;
 
+    private const string SummarySql = $"SELECT {SummaryColumns} FROM users u WHERE u.id = @UserId";
+
+    public static Task<UserSummary> GetUserSummaryAsync(this MySqlConnection connection, long userId, CancellationToken cancellationToken,
+        MySqlTransaction? transaction = null) =>
+        connection.QuerySingleAsync<UserSummary>(new CommandDefinition(SummarySql, new { UserId = userId }, transaction,
+            cancellationToken: cancellationToken));
+
     public static Task<MeProfile?> FindMeProfileAsync(this MySqlConnection connection, long userId, CancellationToken cancellationToken,
         MySqlTransaction? transaction = null) =>
         connection.QuerySingleOrDefaultAsync<MeProfile>(new CommandDefinition(MeProfileSql, new { UserId = userId }, transaction,

@@ -3,6 +3,9 @@ using Messenger.Features.Realtime.Connect;
 using Messenger.Features.Realtime.Disconnect;
 using Messenger.Features.Realtime.StartTyping;
 using Messenger.Features.Realtime.StopTyping;
+using Messenger.Features.Rooms;
+using Messenger.Features.Rooms.JoinRoom;
+using Messenger.Features.Rooms.LeaveRoom;
 using Messenger.Infrastructure.Auth;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
@@ -12,6 +15,7 @@ namespace Messenger.Infrastructure.Realtime;
 /// <summary>
 /// The socket entry point. Thin on purpose: each method builds its slice's command from the
 /// connection's user and sends it through the same MediatR pipeline as the REST endpoints.
+/// A missing argument becomes id 0, which the slice's validator refuses as a 400.
 /// </summary>
 [Authorize]
 public sealed class ChatHub(IMediator mediator) : Hub<IChatClient>
@@ -21,6 +25,10 @@ public sealed class ChatHub(IMediator mediator) : Hub<IChatClient>
     public override Task OnConnectedAsync() => mediator.Send(new Connect.Command(UserId, Context.ConnectionId));
 
     public override Task OnDisconnectedAsync(Exception? exception) => mediator.Send(new Disconnect.Command(UserId, Context.ConnectionId));
+
+    public Task<Room> JoinRoom(JoinRoom.Body? body) => mediator.Send(new JoinRoom.Command(UserId, body?.RoomId ?? 0));
+
+    public Task LeaveRoom(LeaveRoom.Body? body) => mediator.Send(new LeaveRoom.Command(UserId, body?.RoomId ?? 0));
 
     public Task StartTyping(StartTyping.Body? body) =>
         mediator.Send(new StartTyping.Command(UserId, Context.ConnectionId, body?.RoomId, body?.ToUserId));

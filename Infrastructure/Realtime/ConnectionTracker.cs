@@ -13,6 +13,9 @@ public interface IConnectionTracker
     Task<bool> DisconnectedAsync(long userId, string connectionId);
 
     Task<IReadOnlySet<long>> OnlineAmongAsync(IEnumerable<long> userIds);
+
+    /// <summary>The user's open connections, so a room join or leave reaches all of them at once.</summary>
+    Task<IReadOnlyList<string>> ConnectionsOfAsync(long userId);
 }
 
 /// <summary>In-process tracking: correct for one instance.</summary>
@@ -48,5 +51,11 @@ public sealed class InProcessConnectionTracker : IConnectionTracker
     {
         lock (_lock)
             return Task.FromResult<IReadOnlySet<long>>(userIds.Where(_connections.ContainsKey).ToHashSet());
+    }
+
+    public Task<IReadOnlyList<string>> ConnectionsOfAsync(long userId)
+    {
+        lock (_lock)
+            return Task.FromResult<IReadOnlyList<string>>(_connections.TryGetValue(userId, out var connections) ? connections.ToList() : []);
     }
 }

@@ -1,4 +1,5 @@
 using Messenger.Features.Friends;
+using Messenger.Features.Rooms;
 
 namespace Messenger.Infrastructure.Realtime;
 
@@ -15,4 +16,8 @@ public interface IChatClient
     Task PresenceChanged(PresenceChangedEvent presence);
     Task TypingStarted(TypingEvent typing);
     Task TypingStopped(TypingEvent typing);
+    Task ParticipantJoined(ParticipantJoinedEvent joined);
+    Task ParticipantLeft(ParticipantLeftEvent left);
+    Task RoomInviteReceived(Invite invite);
+    Task RoomInviteResponded(Invite invite);
 }

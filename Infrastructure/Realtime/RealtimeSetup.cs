@@ -13,6 +13,7 @@ public static class RealtimeSetup
         services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();
         services.AddSingleton<IConnectionTracker, InProcessConnectionTracker>();
         services.AddSingleton<TypingTracker>();
+        services.AddSingleton<RoomGroups>();
         return services;
     }
 

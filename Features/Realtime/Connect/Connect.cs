@@ -1,24 +1,32 @@
 using MediatR;
 using Messenger.Features.Friends;
+using Messenger.Features.Rooms;
 using Messenger.Infrastructure.Realtime;
 using Microsoft.AspNetCore.SignalR;
 using MySqlConnector;
 
 namespace Messenger.Features.Realtime.Connect;
 
-/// <summary>A socket opened: the user's friends learn they came online, on the first connection only.</summary>
+/// <summary>
+/// A socket opened: it joins the groups of the user's rooms, and the user's friends learn they
+/// came online (on the first connection only).
+/// </summary>
 public static class Connect
 {
     public sealed record Command(long UserId, string ConnectionId) : IRequest<Unit>;
 
-    public sealed class Handler(MySqlDataSource db, IConnectionTracker connections, IHubContext<ChatHub, IChatClient> hub)
+    public sealed class Handler(MySqlDataSource db, IConnectionTracker connections, RoomGroups rooms, IHubContext<ChatHub, IChatClient> hub)
         : IRequestHandler<Command, Unit>
     {
         public async Task<Unit> Handle(Command command, CancellationToken cancellationToken)
         {
-            if (!await connections.ConnectedAsync(command.UserId, command.ConnectionId))
-                return Unit.Value;
+            // Tracked before the rooms are read: a join committed meanwhile either shows in the
+            // read or finds this connection in the tracker, so no room is missed.
+            var cameOnline = await connections.ConnectedAsync(command.UserId, command.ConnectionId);
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
+            await rooms.AddConnectionAsync(command.ConnectionId, await connection.RoomIdsOfUserAsync(command.UserId, cancellationToken));
+            if (!cameOnline)
+                return Unit.Value;
             var friends = await connection.FriendIdsAsync(command.UserId, cancellationToken);
             await hub.Clients.Users(friends).PresenceChanged(new PresenceChangedEvent(command.UserId, Online: true));
             return Unit.Value;

@@ -15,13 +15,13 @@ public static class Disconnect
 {
     public sealed record Command(long UserId, string ConnectionId) : IRequest<Unit>;
 
-    public sealed class Handler(MySqlDataSource db, IConnectionTracker connections, TypingTracker typing, IHubContext<ChatHub, IChatClient> hub)
+    public sealed class Handler(MySqlDataSource db, IConnectionTracker connections, TypingTracker typing, RoomGroups rooms, IHubContext<ChatHub, IChatClient> hub)
         : IRequestHandler<Command, Unit>
     {
         public async Task<Unit> Handle(Command command, CancellationToken cancellationToken)
         {
             foreach (var target in typing.Forget(command.ConnectionId))
-                await hub.Clients.TypingAudience(command.UserId, target).TypingStopped(new TypingEvent(target.RoomId, command.UserId));
+                await (await hub.Clients.TypingAudienceAsync(rooms, command.UserId, target)).TypingStopped(new TypingEvent(target.RoomId, command.UserId));
 
             if (!await connections.DisconnectedAsync(command.UserId, command.ConnectionId))
                 return Unit.Value;

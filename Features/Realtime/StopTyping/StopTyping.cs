@@ -18,7 +18,7 @@ public static class StopTyping
         public Validator() => Include(new TypingTargetValidator());
     }
 
-    public sealed class Handler(MySqlDataSource db, TypingTracker typing, IHubContext<ChatHub, IChatClient> hub) : IRequestHandler<Command, Unit>
+    public sealed class Handler(MySqlDataSource db, TypingTracker typing, RoomGroups rooms, IHubContext<ChatHub, IChatClient> hub) : IRequestHandler<Command, Unit>
     {
         public async Task<Unit> Handle(Command command, CancellationToken cancellationToken)
         {
@@ -26,7 +26,7 @@ public static class StopTyping
             await using (var connection = await db.OpenConnectionAsync(cancellationToken))
                 await connection.EnsureMayTypeAsync(command.UserId, target, cancellationToken);
             typing.Stop(command.ConnectionId, target);
-            await hub.Clients.TypingAudience(command.UserId, target).TypingStopped(new TypingEvent(command.RoomId, command.UserId));
+            await (await hub.Clients.TypingAudienceAsync(rooms, command.UserId, target)).TypingStopped(new TypingEvent(command.RoomId, command.UserId));
             return Unit.Value;
         }
     }

@@ -1,0 +1,70 @@
+using Carter;
+using Dapper;
+using FluentValidation;
+using MediatR;
+using Messenger.Infrastructure.Auth;
+using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.Realtime;
+using MySqlConnector;
+
+namespace Messenger.Features.Rooms.LeaveRoom;
+
+public static class LeaveRoom
+{
+    public sealed record Body(long RoomId);
+
+    public sealed record Command(long UserId, long RoomId) : IRequest<Unit>;
+
+    public sealed class Validator : AbstractValidator<Command>
+    {
+        public Validator() => RuleFor(x => x.RoomId).GreaterThan(0);
+    }
+
+    public sealed class Handler(MySqlDataSource db, RoomGroups rooms) : IRequestHandler<Command, Unit>
+    {
+        private const string DeleteParticipantSql = "DELETE FROM room_participants WHERE room_id = @RoomId AND user_id = @UserId";
+
+        // The longest-standing member inherits the room; an empty room keeps its last owner.
+        private const string HandOverSql = """
+            UPDATE rooms SET owner_id = COALESCE(
+              (SELECT user_id FROM room_participants WHERE room_id = @RoomId ORDER BY joined_at, user_id LIMIT 1), owner_id)
+            WHERE id = @RoomId
+            """;
+
+        public async Task<Unit> Handle(Command command, CancellationToken cancellationToken)
+        {
+            await using var connection = await db.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var membership = await connection.GetVisibleRoomAsync(command.RoomId, command.UserId, cancellationToken, transaction);
+            if (!membership.IsParticipant)
+                throw new NotFoundException($"you are not in room {command.RoomId}");
+            await connection.ExecuteAsync(new CommandDefinition(DeleteParticipantSql, command, transaction, cancellationToken: cancellationToken));
+            if (membership.OwnerId == command.UserId)
+                await connection.ExecuteAsync(new CommandDefinition(HandOverSql, command, transaction, cancellationToken: cancellationToken));
+            await transaction.CommitAsync(cancellationToken);
+
+            // Told first, then removed: the leaver's own connections hear ParticipantLeft too.
+            await rooms.Room(command.RoomId).ParticipantLeft(new ParticipantLeftEvent(command.RoomId, command.UserId));
+            await rooms.RemoveUserAsync(command.RoomId, command.UserId);
+            return Unit.Value;
+        }
+    }
+
+    public sealed class Endpoint : ICarterModule
+    {
+        public void AddRoutes(IEndpointRouteBuilder app) =>
+            app.MapPost("/rooms/{id:long}/leave", async (long id, IMediator mediator, HttpContext context, CancellationToken ct) =>
+                {
+                    await mediator.Send(new Command(context.User.UserId(), id), ct);
+                    return Results.NoContent();
+                })
+                .WithName(nameof(LeaveRoom))
+                .WithTags("Rooms")
+                .WithSummary("Leave a room (also the hub method LeaveRoom {roomId})")
+                .WithDescription("404 when you are not in it. When the owner leaves, the longest-standing member becomes owner. " +
+                                 "ParticipantLeft goes to the room, your own connections included; then they stop receiving its events.")
+                .RequireAuthorization()
+                .Produces(StatusCodes.Status204NoContent)
+                .ProducesProblem(StatusCodes.Status404NotFound);
+    }
+}
