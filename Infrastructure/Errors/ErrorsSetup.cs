@@ -4,7 +4,11 @@ public static class ErrorsSetup
 {
     public static IServiceCollection AddProblemResponses(this IServiceCollection services)
     {
-        services.AddProblemDetails();
+        // The framework's own answers (no such route, wrong method, a body over the limit, a non-JSON
+        // body) come without a detail; the contract promises one on every problem.
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+            context.ProblemDetails.Detail ??= Problems.DefaultDetail(context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode,
+                context.HttpContext.Request));
         services.AddExceptionHandler<ProblemExceptionHandler>();
         // Binding failures (malformed JSON, wrong types, missing or oversized bodies) throw, so the
         // exception handler answers them as problems instead of an empty 400.
