@@ -128,6 +128,13 @@ public sealed class Testing
     public static string[] ErrorFields(JsonElement problem) =>
         problem.TryGetProperty("errors", out var errors) ? errors.EnumerateObject().Select(e => e.Name).ToArray() : [];
 
+    /// <summary>Raw SQL for what no slice can arrange (an expired token); returns the rows affected.</summary>
+    public static async Task<int> ExecuteAsync(string sql, object? parameters = null)
+    {
+        await using var db = new MySqlConnection(ConnectionString);
+        return await db.ExecuteAsync(sql, parameters);
+    }
+
     public static async Task<T> QuerySingleAsync<T>(string sql, object? parameters = null)
     {
         await using var db = new MySqlConnection(ConnectionString);
