@@ -105,7 +105,7 @@ public sealed class Testing
     public static Task<AuthResponse> RegisterAsync(string username, string? displayName = null) =>
         SendAsync(new Register.Command(username, $"{username}@example.com", Password, displayName));
 
-    /// <summary>The client address handler-level logins come from; HTTP logins come from 127.0.0.1.</summary>
+    /// <summary>Where handler-level logins come from: apart from HTTP logins' 127.0.0.1, so per-address failure counts do not mix.</summary>
     public const string TestAddress = "192.0.2.1";
 
     public static Task<AuthResponse> LoginAsync(string login, string password = Password) =>
