@@ -1,7 +1,9 @@
 using System.Net.Http.Headers;
+using System.Text.Json;
 using Dapper;
 using MediatR;
 using Messenger.Features.Auth;
+using Messenger.Features.Auth.Login;
 using Messenger.Features.Auth.Register;
 using Messenger.Features.Friends.RespondToFriendRequest;
 using Messenger.Features.Friends.SendFriendRequest;
@@ -113,6 +115,36 @@ public sealed class Testing
         var request = await SendAsync(new SendFriendRequest.Command(first.User.Id, second.User.Id));
         await SendAsync(new RespondToFriendRequest.Command(second.User.Id, request.Id, true));
         return (first, second);
+    }
+
+    /// <summary>Where handler-level logins come from: apart from HTTP logins' 127.0.0.1, so per-address failure counts do not mix.</summary>
+    public const string TestAddress = "192.0.2.1";
+
+    public static Task<AuthResponse> LoginAsync(string login, string password = Password) =>
+        SendAsync(new Login.Command(login, password, TestAddress));
+
+    /// <summary>Asserts the status and the problem+json shape every error shares, and returns the body.</summary>
+    public static async Task<JsonElement> ReadProblemAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(status), text);
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"), text);
+        var problem = JsonSerializer.Deserialize<JsonElement>(text);
+        foreach (var member in new[] { "type", "title", "status", "detail", "traceId" })
+            Assert.That(problem.TryGetProperty(member, out _), Is.True, $"the problem has {member}: {text}");
+        Assert.That(problem.GetProperty("status").GetInt32(), Is.EqualTo((int)status));
+        return problem;
+    }
+
+    /// <summary>The field names of a validation problem's <c>errors</c>.</summary>
+    public static string[] ErrorFields(JsonElement problem) =>
+        problem.TryGetProperty("errors", out var errors) ? errors.EnumerateObject().Select(e => e.Name).ToArray() : [];
+
+    /// <summary>Raw SQL for what no slice can arrange (an expired token); returns the rows affected.</summary>
+    public static async Task<int> ExecuteAsync(string sql, object? parameters = null)
+    {
+        await using var db = new MySqlConnection(ConnectionString);
+        return await db.ExecuteAsync(sql, parameters);
     }
 
     public static async Task<T> QuerySingleAsync<T>(string sql, object? parameters = null)

@@ -59,12 +59,21 @@ public static class Problems
         }
         var detail = e.StatusCode switch
         {
-            StatusCodes.Status413PayloadTooLarge => "The request body is too large.",
-            StatusCodes.Status415UnsupportedMediaType => "The request body has an unsupported media type.",
+            StatusCodes.Status413PayloadTooLarge or StatusCodes.Status415UnsupportedMediaType => DefaultDetail(e.StatusCode, null),
             _ when e.InnerException is JsonException => "The request body is not valid JSON.",
             _ when e.Message.Contains("no body was provided", StringComparison.Ordinal) => "A request body is required.",
             _ => "The request is malformed.",
         };
         return new Problem(e.StatusCode, detail);
     }
+
+    /// <summary>The detail of a problem that came with none: the framework's 404, 405, 413 and 415.</summary>
+    public static string DefaultDetail(int status, HttpRequest? request) => status switch
+    {
+        StatusCodes.Status404NotFound when request is not null => $"Nothing is found at {request.Path}.",
+        StatusCodes.Status405MethodNotAllowed when request is not null => $"{request.Method} is not allowed on {request.Path}.",
+        StatusCodes.Status413PayloadTooLarge => "The request body is too large.",
+        StatusCodes.Status415UnsupportedMediaType => "The request body has an unsupported media type.",
+        _ => ReasonPhrases.GetReasonPhrase(status) + ".",
+    };
 }

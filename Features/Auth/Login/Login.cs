@@ -31,6 +31,10 @@ public static class Login
             SELECT id, password_hash FROM users WHERE username = @Login OR email = @Login LIMIT 1
             """;
 
+        // Taken before the session is added, so a login locks the user row and then sessions, the order a
+        // password change takes; without it a login racing a password change deadlocked (a 500).
+        private const string LockUserSql = "SELECT password_hash FROM users WHERE id = @Id LOCK IN SHARE MODE";
+
         private sealed record UserRow(long Id, string PasswordHash);
 
         public async Task<AuthResponse> Handle(Command command, CancellationToken cancellationToken)
@@ -50,7 +54,12 @@ public static class Login
             throttle.RecordSuccess(command.Login);
 
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var response = await connection.StartSessionAsync(transaction, user!.Id, tokens, time, cancellationToken);
+            var currentHash = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(LockUserSql, new { user!.Id }, transaction,
+                cancellationToken: cancellationToken));
+            // The password changed since it was verified: the old one must not open a session that outlives the change.
+            if (currentHash != user.PasswordHash)
+                throw new UnauthorizedException("The login or password is incorrect.");
+            var response = await connection.StartSessionAsync(transaction, user.Id, tokens, time, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return response;
         }

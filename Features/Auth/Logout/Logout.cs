@@ -15,11 +15,12 @@ public static class Logout
 
     public sealed class Handler(MySqlDataSource db, TimeProvider time) : IRequestHandler<Command, Unit>
     {
-        private const string RevokeSessionSql = """
-            UPDATE sessions s JOIN refresh_tokens t ON t.session_id = s.id
-            SET s.revoked_at = @Now
-            WHERE t.token_hash = @TokenHash AND s.revoked_at IS NULL
-            """;
+        // Two statements, not an UPDATE ... JOIN: the join locked the token row and the session row in an
+        // order that deadlocked (a 500) against a concurrent refresh of the same token. A plain read
+        // of the token's session, then a one-row update, holds only the session's lock.
+        private const string FindSessionSql = "SELECT session_id FROM refresh_tokens WHERE token_hash = @TokenHash";
+
+        private const string RevokeSessionSql = "UPDATE sessions SET revoked_at = @Now WHERE id = @SessionId AND revoked_at IS NULL";
 
         // Logging out twice, or with a token that is no longer valid, still ends signed out: no error.
         public async Task<Unit> Handle(Command command, CancellationToken cancellationToken)
@@ -27,9 +28,11 @@ public static class Logout
             if (string.IsNullOrWhiteSpace(command.RefreshToken))
                 return Unit.Value;
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            await connection.ExecuteAsync(new CommandDefinition(RevokeSessionSql,
-                new { TokenHash = TokenIssuer.HashRefreshToken(command.RefreshToken), Now = time.UtcNowMs() },
-                cancellationToken: cancellationToken));
+            var sessionId = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(FindSessionSql,
+                new { TokenHash = TokenIssuer.HashRefreshToken(command.RefreshToken) }, cancellationToken: cancellationToken));
+            if (sessionId is not null)
+                await connection.ExecuteAsync(new CommandDefinition(RevokeSessionSql, new { SessionId = sessionId, Now = time.UtcNowMs() },
+                    cancellationToken: cancellationToken));
             return Unit.Value;
         }
     }

@@ -1,3 +1,4 @@
+using System.Data;
 using Carter;
 using Dapper;
 using MediatR;
@@ -37,7 +38,10 @@ public static class Refresh
 
             var now = time.UtcNowMs();
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            // Under REPEATABLE READ, concurrent refreshes with one token deadlock (a 500): the waiters' locking
+            // reads and the winner's INSERT of the next token wait on each other through gap locks. READ
+            // COMMITTED takes no gap locks, and its locking read still sees the latest committed used_at.
+            await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
             var token = await connection.QuerySingleOrDefaultAsync<TokenRow>(new CommandDefinition(FindTokenSql,
                 new { TokenHash = TokenIssuer.HashRefreshToken(command.RefreshToken) }, transaction, cancellationToken: cancellationToken));
 

@@ -1,0 +1,28 @@
+using System.Text.Json;
+using static Messenger.Tests.Testing;
+
+namespace Messenger.Tests.Infrastructure;
+
+public sealed class HealthTests
+{
+    [Test]
+    public async Task Live_answers_200_without_a_token()
+    {
+        using var client = CreateClient();
+        var response = await client.GetAsync("/health/live");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    public async Task Ready_answers_200_and_reports_the_database()
+    {
+        using var client = CreateClient();
+        var response = await client.GetAsync("/health/ready");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var report = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.That(report.GetProperty("status").GetString(), Is.EqualTo("Healthy"));
+        Assert.That(report.GetProperty("checks").GetProperty("database").GetString(), Is.EqualTo("Healthy"));
+    }
+}
