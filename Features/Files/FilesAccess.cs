@@ -54,7 +54,7 @@ public static class FilesAccess
     {
         var version = Guid.NewGuid().ToString("N");
         var key = "files/" + version;
-        await storage.PutAsync(key, upload.Content, contentType, cancellationToken);
+        await storage.PutAsync(key, upload.Content, upload.Content.KnownLength, contentType, cancellationToken);
         return new StoredObject(key, version, upload.Content.BytesRead);
     }
 

@@ -35,16 +35,17 @@ public sealed class ObjectStorage(IMinioClient minio, IOptions<StorageOptions> o
         Guard(() => minio.BucketExistsAsync(new BucketExistsArgs().WithBucket(_bucket), cancellationToken), cancellationToken);
 
     /// <summary>
-    /// Writes the stream to a new object. The length is unknown until the stream ends, so Minio
-    /// sends it as a multipart upload and holds one part (16 MiB) at a time, whatever the file's size.
+    /// Writes the stream to a new object. With a known length under 5 MiB Minio sends one PUT;
+    /// with length -1 (still unknown) it sends a multipart upload, holding one 16 MiB part at a
+    /// time whatever the file's size.
     /// </summary>
-    public async Task PutAsync(string key, Stream content, string contentType, CancellationToken cancellationToken)
+    public async Task PutAsync(string key, Stream content, long length, string contentType, CancellationToken cancellationToken)
     {
         await EnsureBucketAsync(cancellationToken);
         try
         {
             await Guard(() => minio.PutObjectAsync(new PutObjectArgs().WithBucket(_bucket).WithObject(key)
-                .WithStreamData(content).WithObjectSize(-1).WithContentType(contentType), cancellationToken), cancellationToken);
+                .WithStreamData(content).WithObjectSize(length).WithContentType(contentType), cancellationToken), cancellationToken);
         }
         catch (StorageUnavailableException)
         {

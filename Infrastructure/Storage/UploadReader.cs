@@ -49,7 +49,7 @@ public static class UploadReader
                 || !HeaderUtilities.RemoveQuotes(disposition.Name).Equals(Field, StringComparison.Ordinal))
                 continue;
             var content = await UploadStream.StartAsync(section.Body, maxFileBytes, cancellationToken);
-            if (content.Head.IsEmpty)
+            if (content.KnownLength == 0)
                 throw new BadRequestException("The file is empty.", Field);
             var fileName = disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
             return new Upload(SafeFileName(fileName), SafeContentType(section.ContentType), content);
@@ -106,19 +106,23 @@ public static class UploadReader
 
 /// <summary>
 /// The file's bytes on their way to storage. Counts them and fails with 413 as soon as more than
-/// the limit have passed, whether or not the request declared its length; keeps the first bytes
-/// so an empty file or a wrong type is refused before anything is stored.
+/// the limit have passed, whether or not the request declared its length. Reads ahead up to just
+/// under 5 MiB before storage is involved: an empty file or a wrong type is refused before
+/// anything is stored, and a file that ends within that buffer has a known length, which Minio
+/// sends as one PUT instead of a multipart upload with 16 MiB part buffers.
 /// </summary>
 public sealed class UploadStream : Stream
 {
-    /// <summary>Enough for every signature the slices check (WebP needs 12).</summary>
-    private const int HeadLength = 16;
+    /// <summary>Minio's single-request ceiling is below 5 MiB (its minimum part size).</summary>
+    private const int ReadAheadBytes = 5 * 1024 * 1024 - 1;
+
+    private const int FirstBufferBytes = 64 * 1024;
 
     private readonly Stream _inner;
     private readonly long _maxBytes;
-    private readonly byte[] _head = new byte[HeadLength];
-    private int _headLength;
-    private int _headServed;
+    private byte[] _buffer = [];
+    private int _buffered;
+    private int _served;
 
     private UploadStream(Stream inner, long maxBytes)
     {
@@ -129,18 +133,40 @@ public sealed class UploadStream : Stream
     public static async Task<UploadStream> StartAsync(Stream inner, long maxBytes, CancellationToken cancellationToken)
     {
         var stream = new UploadStream(inner, maxBytes);
-        int read;
-        while (stream._headLength < HeadLength
-               && (read = await stream.ReadInnerAsync(stream._head.AsMemory(stream._headLength), cancellationToken)) > 0)
-            stream._headLength += read;
+        await stream.ReadAheadAsync(cancellationToken);
         return stream;
     }
 
-    /// <summary>The first bytes of the file (fewer only when the file is shorter).</summary>
-    public ReadOnlySpan<byte> Head => _head.AsSpan(0, _headLength);
+    /// <summary>The first bytes of the file: all of it when it is small, else the read-ahead.</summary>
+    public ReadOnlySpan<byte> Head => _buffer.AsSpan(0, _buffered);
+
+    /// <summary>The file's size when it ended within the read-ahead; -1 while more may follow.</summary>
+    public long KnownLength { get; private set; } = -1;
 
     /// <summary>Bytes taken from the request so far: the file's size once the stream has ended.</summary>
     public long BytesRead { get; private set; }
+
+    /// <summary>Grows the buffer as bytes arrive, so a small file costs about its own size.</summary>
+    private async Task ReadAheadAsync(CancellationToken cancellationToken)
+    {
+        _buffer = new byte[FirstBufferBytes];
+        while (true)
+        {
+            if (_buffered == _buffer.Length)
+            {
+                if (_buffer.Length == ReadAheadBytes)
+                    return;
+                Array.Resize(ref _buffer, (int)Math.Min(2L * _buffer.Length, ReadAheadBytes));
+            }
+            var read = await ReadInnerAsync(_buffer.AsMemory(_buffered), cancellationToken);
+            if (read == 0)
+            {
+                KnownLength = _buffered;
+                return;
+            }
+            _buffered += read;
+        }
+    }
 
     /// <summary>A truncated body or broken framing is the client's fault (400); Kestrel's own refusals keep their status.</summary>
     public static bool IsMalformedBody(Exception e) =>
@@ -148,13 +174,15 @@ public sealed class UploadStream : Stream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (_headServed < _headLength)
+        if (_served < _buffered)
         {
-            var count = Math.Min(buffer.Length, _headLength - _headServed);
-            _head.AsMemory(_headServed, count).CopyTo(buffer);
-            _headServed += count;
+            var count = Math.Min(buffer.Length, _buffered - _served);
+            _buffer.AsMemory(_served, count).CopyTo(buffer);
+            _served += count;
             return count;
         }
+        if (KnownLength >= 0)
+            return 0;
         return await ReadInnerAsync(buffer, cancellationToken);
     }
 

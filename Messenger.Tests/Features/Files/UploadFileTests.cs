@@ -10,8 +10,11 @@ public sealed class UploadFileTests : StorageTestBase
 {
     private const long Limit = 25 * MiB;
 
+    // Either side of the read-ahead (5 MiB - 1) that decides between one PUT and a multipart upload.
     [TestCase(10L)]
     [TestCase(1 * MiB)]
+    [TestCase(5 * MiB - 2)]
+    [TestCase(5 * MiB - 1)]
     [TestCase(20 * MiB)]
     public async Task Bytes_come_back_exactly_as_uploaded(long size)
     {
@@ -35,11 +38,12 @@ public sealed class UploadFileTests : StorageTestBase
         Assert.That(await download.Content.ReadAsByteArrayAsync(), Is.EqualTo(bytes));
     }
 
-    [Test]
-    public async Task A_chunked_upload_without_a_declared_length_is_stored()
+    [TestCase(3 * MiB)]
+    [TestCase(20 * MiB)]
+    public async Task A_chunked_upload_without_a_declared_length_is_stored(long size)
     {
         var (_, alice) = await SignedInAsync("alice");
-        var bytes = RandomBytes(3 * MiB);
+        var bytes = RandomBytes(size);
 
         var form = ChunkedFileForm(bytes);
         Assert.That(form.Headers.ContentLength, Is.Null, "the request must not declare its length");
