@@ -119,8 +119,8 @@ public static class GetFile
                                  "match the ETag, give the whole file. If-None-Match with the current ETag gives 304. " +
                                  "Storage unreachable: 503.")
                 .RequireAuthorization()
-                .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
-                .Produces(StatusCodes.Status206PartialContent, contentType: "application/octet-stream")
+                .Produces<Stream>(StatusCodes.Status200OK, "application/octet-stream")
+                .Produces<Stream>(StatusCodes.Status206PartialContent, "application/octet-stream")
                 .Produces(StatusCodes.Status304NotModified)
                 .ProducesProblem(StatusCodes.Status404NotFound)
                 .ProducesProblem(StatusCodes.Status416RangeNotSatisfiable)
