@@ -79,9 +79,9 @@ public static class FilesAccess
 
     /// <summary>
     /// For replace and delete: 404 when the viewer may not even read the file, 403 when they may
-    /// read it but do not own it. Says whether the file is someone's avatar.
+    /// read it but do not own it. Returns whether the file is the owner's avatar.
     /// </summary>
-    public static async Task<bool> CheckOwnerAsync(this MySqlConnection connection, long viewerId, long fileId,
+    public static async Task<bool> EnsureOwnerAsync(this MySqlConnection connection, long viewerId, long fileId,
         CancellationToken cancellationToken)
     {
         var file = await connection.QuerySingleOrDefaultAsync<ReadableFile>(new CommandDefinition(FindReadableSql,

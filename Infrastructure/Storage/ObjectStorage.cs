@@ -72,13 +72,13 @@ public sealed class ObjectStorage(IMinioClient minio, IOptions<StorageOptions> o
             return await minio.Config.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         }, cancellationToken);
 
-        var expected = ranged ? HttpStatusCode.PartialContent : HttpStatusCode.OK;
-        if (response.StatusCode == expected)
+        var status = response.StatusCode;
+        if (status == (ranged ? HttpStatusCode.PartialContent : HttpStatusCode.OK))
             return await response.Content.ReadAsStreamAsync(cancellationToken);
         response.Dispose();
-        if (response.StatusCode == HttpStatusCode.NotFound)
+        if (status == HttpStatusCode.NotFound)
             throw new InvalidOperationException($"Object {key} has a row but is missing from bucket {_bucket}.");
-        logger.LogWarning("Object storage answered {Status} reading {Key}", (int)response.StatusCode, key);
+        logger.LogWarning("Object storage answered {Status} reading {Key}", (int)status, key);
         throw new StorageUnavailableException();
     }
 

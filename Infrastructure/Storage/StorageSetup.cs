@@ -12,17 +12,16 @@ public static class StorageSetup
         services.Configure<StorageOptions>(section);
         services.Configure<FilesOptions>(configuration.GetSection(FilesOptions.Section));
 
-        // A store that does not answer should fail a request in seconds, not after HttpClient's 100 s.
-        var http = new HttpClient(new SocketsHttpHandler
-        {
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        });
         services.AddSingleton<IMinioClient>(_ => new MinioClient()
             .WithEndpoint(options.Endpoint)
             .WithCredentials(options.AccessKey, options.SecretKey)
             .WithSSL(options.UseSsl)
-            .WithHttpClient(http, disposeHttpClient: true)
+            // A store that does not answer should fail a request in seconds, not after HttpClient's 100 s.
+            .WithHttpClient(new HttpClient(new SocketsHttpHandler
+            {
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            }), disposeHttpClient: true)
             .Build());
         services.AddSingleton<ObjectStorage>();
         services.AddSingleton<OrphanObjects>();

@@ -21,7 +21,7 @@ public static class DeleteFile
         public async Task<Unit> Handle(Command command, CancellationToken cancellationToken)
         {
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            await connection.CheckOwnerAsync(command.UserId, command.FileId, cancellationToken);
+            await connection.EnsureOwnerAsync(command.UserId, command.FileId, cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var key = await connection.LockObjectKeyAsync(transaction, command.UserId, command.FileId, cancellationToken);
             await connection.ExecuteAsync(new CommandDefinition(DeleteSql, command, transaction, cancellationToken: cancellationToken));

@@ -28,7 +28,7 @@ public static class ReplaceFile
         public async Task<FileInfo> Handle(Command command, CancellationToken cancellationToken)
         {
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            if (await connection.CheckOwnerAsync(command.UserId, command.FileId, cancellationToken))
+            if (await connection.EnsureOwnerAsync(command.UserId, command.FileId, cancellationToken))
                 throw new ConflictException($"File {command.FileId} is your avatar; change it with PUT /users/me/avatar.");
 
             var stored = await storage.StoreAsync(command.Upload, command.Upload.ContentType, cancellationToken);

@@ -108,6 +108,35 @@ public sealed class UploadFileTests : StorageTestBase
     }
 
     [Test]
+    public async Task A_chunked_body_past_the_request_limit_is_too_large_even_before_the_file()
+    {
+        var alice = await RegisterAsync("alice");
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(ServerAddress.Host, ServerAddress.Port);
+        var connection = tcp.GetStream();
+        await connection.WriteAsync(Encoding.ASCII.GetBytes(
+            $"POST /files/upload HTTP/1.1\r\nHost: {ServerAddress.Authority}\r\nAuthorization: Bearer {alice.AccessToken}\r\n" +
+            "Content-Type: multipart/form-data; boundary=x\r\nTransfer-Encoding: chunked\r\n\r\n"));
+        var reading = new StreamReader(connection, Encoding.ASCII).ReadLineAsync();
+
+        // A long field before the file: Kestrel's request limit, not the file count, has to stop it.
+        var chunk = Encoding.ASCII.GetBytes($"100000\r\n{new string('a', 0x100000)}\r\n");
+        const string noteHeader = "--x\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\n";
+        await connection.WriteAsync(Encoding.ASCII.GetBytes($"{noteHeader.Length:x}\r\n{noteHeader}\r\n"));
+        try
+        {
+            for (var sent = 0L; sent < Limit + 2 * MiB && !reading.IsCompleted; sent += 0x100000)
+                await connection.WriteAsync(chunk);
+        }
+        catch (IOException)
+        {
+            // The server may close while the client is still sending.
+        }
+
+        Assert.That(await reading, Does.StartWith("HTTP/1.1 413 "));
+    }
+
+    [Test]
     public async Task An_empty_file_is_refused_naming_the_field()
     {
         var (_, alice) = await SignedInAsync("alice");
