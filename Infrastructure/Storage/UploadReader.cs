@@ -51,7 +51,9 @@ public static class UploadReader
             var content = await UploadStream.StartAsync(section.Body, maxFileBytes, cancellationToken);
             if (content.KnownLength == 0)
                 throw new BadRequestException("The file is empty.", Field);
-            var fileName = disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
+            var fileName = disposition.FileNameStar.HasValue
+                ? disposition.FileNameStar.Value
+                : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
             return new Upload(SafeFileName(fileName), SafeContentType(section.ContentType), content);
         }
         throw new BadRequestException($"A file is required in the multipart field \"{Field}\".", Field);
@@ -74,7 +76,7 @@ public static class UploadReader
     /// segment, drop control and invisible formatting characters (a right-to-left override can
     /// disguise "gpj.exe") and quotes.
     /// </summary>
-    public static string SafeFileName(string? name)
+    private static string SafeFileName(string? name)
     {
         var lastSegment = (name ?? "").Split('/', '\\')[^1];
         var kept = new StringBuilder();
