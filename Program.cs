@@ -5,11 +5,13 @@ using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
 using Messenger.Infrastructure.Mediator;
 using Messenger.Infrastructure.Realtime;
+using Messenger.Infrastructure.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
 // JSON bodies are small; an endpoint that takes uploads raises its own limit.
 builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = 1024 * 1024);
 builder.Services.AddDatabase(builder.Configuration);
+builder.Services.AddStorage(builder.Configuration);
 builder.Services.AddMediatorPipeline();
 builder.Services.AddProblemResponses();
 builder.Services.AddApiJson();
@@ -21,6 +23,7 @@ builder.Services.AddCarter();
 
 var app = builder.Build();
 app.MigrateDatabase();
+app.EnsureStorageBucket();
 app.UseProblemResponses();
 app.UseAuthentication();
 app.UseAuthorization();

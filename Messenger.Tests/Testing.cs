@@ -74,6 +74,11 @@ public sealed class Testing
         ["Passwords:MemoryKiB"] = "1024",
         ["Passwords:Iterations"] = "1",
         ["Logging:LogLevel:Default"] = "Warning",
+        // The shared dev s3rver with a bucket of the suite's own (MESSENGER_TEST_BUCKET, default messenger-test).
+        ["Storage:Endpoint"] = Environment.GetEnvironmentVariable("MESSENGER_TEST_STORAGE") ?? "127.0.0.1:4568",
+        ["Storage:Bucket"] = Environment.GetEnvironmentVariable("MESSENGER_TEST_BUCKET") ?? "messenger-test",
+        // Tests sweep explicitly; a background pass would race the storage-down tests.
+        ["Storage:SweepIntervalSeconds"] = "86400",
     };
 
     public static async Task ResetAsync()

@@ -64,15 +64,18 @@ mariadb --protocol=tcp -h127.0.0.1 -P"$db_port" -u"$db_user" -p"$db_password" \
 
 s3_answers() { curl -s -o /dev/null "http://127.0.0.1:$s3_port/" ; }
 
+# Installed even when another checkout's server already answers: the storage-down tests start
+# their own s3rver from this binary.
+s3dir="$local_dir/s3rver"
+if [ ! -x "$s3dir/node_modules/.bin/s3rver" ]; then
+  echo "services: installing s3rver 3.7.1 from npm"
+  mkdir -p "$s3dir"
+  (cd "$s3dir" && npm install --silent --no-audit --no-fund --prefix "$s3dir" s3rver@3.7.1 >/dev/null 2>&1)
+fi
+
 if s3_answers; then
   echo "services: s3rver already answers on 127.0.0.1:$s3_port"
 else
-  s3dir="$local_dir/s3rver"
-  if [ ! -x "$s3dir/node_modules/.bin/s3rver" ]; then
-    echo "services: installing s3rver 3.7.1 from npm"
-    mkdir -p "$s3dir"
-    (cd "$s3dir" && npm install --silent --no-audit --no-fund --prefix "$s3dir" s3rver@3.7.1 >/dev/null 2>&1)
-  fi
   mkdir -p "$s3dir/data"
   nohup "$s3dir/node_modules/.bin/s3rver" --directory "$s3dir/data" --address 127.0.0.1 \
     --port "$s3_port" --silent >"$s3dir/s3rver.log" 2>&1 &

@@ -12,7 +12,8 @@ public sealed record UserSummary(long Id, string Username, string DisplayName, s
 /// <summary>SQL that several Users and Auth slices share.</summary>
 public static class UsersAccess
 {
-    public const string AvatarUrlColumn = "CAST(NULL AS CHAR)";
+    /// <summary>The avatar's file URL, or null, for a users row aliased <c>u</c>.</summary>
+    public const string AvatarUrlColumn = "CONCAT('/files/', u.avatar_file_id)";
 
     /// <summary>The UserSummary columns of a users row aliased <c>u</c>.</summary>
     public const string SummaryColumns = $"u.id, u.username, u.display_name, {AvatarUrlColumn} AS avatar_url";
@@ -22,9 +23,9 @@ public static class UsersAccess
         SummaryColumns.Replace("u.", alias + ".");
 
     private const string MeProfileSql = $"""
-        SELECT id, username, email, display_name, bio, {AvatarUrlColumn} AS avatar_url,
-               notifications_enabled, visibility, created_at
-        FROM users WHERE id = @UserId
+        SELECT u.id, u.username, u.email, u.display_name, u.bio, {AvatarUrlColumn} AS avatar_url,
+               u.notifications_enabled, u.visibility, u.created_at
+        FROM users u WHERE u.id = @UserId
         """;
 
     private const string SummarySql = $"SELECT {SummaryColumns} FROM users u WHERE u.id = @UserId";

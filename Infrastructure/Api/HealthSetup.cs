@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MySqlConnector;
 
@@ -11,7 +13,9 @@ public static class HealthSetup
 
     public static IServiceCollection AddHealth(this IServiceCollection services)
     {
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [Ready]);
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: [Ready])
+            .AddCheck<StorageHealthCheck>("storage", tags: [Ready], timeout: TimeSpan.FromSeconds(10));
         return services;
     }
 
@@ -26,7 +30,7 @@ public static class HealthSetup
         return app;
     }
 
-    /// <summary>Says which dependency is down: {"status":"Unhealthy","checks":{"database":"Unhealthy"}}.</summary>
+    /// <summary>Says which dependency is down: {"status":"Unhealthy","checks":{"database":"Healthy","storage":"Unhealthy"}}.</summary>
     private static Task WriteReport(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
@@ -47,6 +51,21 @@ public static class HealthSetup
                 return await connection.PingAsync(cancellationToken) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("no ping");
             }
             catch (MySqlException e)
+            {
+                return HealthCheckResult.Unhealthy(e.Message);
+            }
+        }
+    }
+
+    private sealed class StorageHealthCheck(ObjectStorage storage) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return await storage.BucketExistsAsync(cancellationToken) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("no bucket");
+            }
+            catch (StorageUnavailableException e)
             {
                 return HealthCheckResult.Unhealthy(e.Message);
             }

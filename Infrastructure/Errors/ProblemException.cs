@@ -27,3 +27,11 @@ public sealed class TooManyRequestsException(string detail, TimeSpan retryAfter)
 {
     public TimeSpan RetryAfter { get; } = retryAfter;
 }
+
+public sealed class PayloadTooLargeException(string detail) : ProblemException(StatusCodes.Status413PayloadTooLarge, detail);
+
+public sealed class UnsupportedMediaTypeException(string detail) : ProblemException(StatusCodes.Status415UnsupportedMediaType, detail);
+
+/// <summary>Object storage did not answer; the detail stays generic, the cause goes to the log.</summary>
+public sealed class StorageUnavailableException()
+    : ProblemException(StatusCodes.Status503ServiceUnavailable, "File storage is unavailable; try again shortly.");

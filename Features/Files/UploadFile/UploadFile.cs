@@ -1,0 +1,65 @@
+using Carter;
+using MediatR;
+using Messenger.Infrastructure.Auth;
+using Messenger.Infrastructure.Database;
+using Messenger.Infrastructure.Storage;
+using Microsoft.Extensions.Options;
+using MySqlConnector;
+
+namespace Messenger.Features.Files.UploadFile;
+
+public static class UploadFile
+{
+    public sealed record Command(long UserId, Upload Upload) : IRequest<FileInfo>;
+
+    public sealed class Handler(MySqlDataSource db, ObjectStorage storage, OrphanObjects orphans, TimeProvider time)
+        : IRequestHandler<Command, FileInfo>
+    {
+        // The object first, then the row: a row never points at bytes that are not there yet.
+        public async Task<FileInfo> Handle(Command command, CancellationToken cancellationToken)
+        {
+            var stored = await storage.StoreAsync(command.Upload, command.Upload.ContentType, cancellationToken);
+            try
+            {
+                await using var connection = await db.OpenConnectionAsync(cancellationToken);
+                var fileId = await connection.InsertFileAsync(null, command.UserId, command.Upload, command.Upload.ContentType, stored,
+                    time.UtcNowMs(), cancellationToken);
+                return await connection.GetFileInfoAsync(fileId, cancellationToken);
+            }
+            catch
+            {
+                await orphans.DiscardAsync(stored.Key);
+                throw;
+            }
+        }
+    }
+
+    public sealed class Endpoint : ICarterModule
+    {
+        public void AddRoutes(IEndpointRouteBuilder app)
+        {
+            var maxBytes = app.ServiceProvider.GetRequiredService<IOptions<FilesOptions>>().Value.MaxUploadBytes;
+            app.MapPost("/files/upload", async (HttpContext context, IMediator mediator, CancellationToken ct) =>
+                {
+                    var upload = await UploadReader.ReadAsync(context.Request, maxBytes, ct);
+                    var file = await mediator.Send(new Command(context.User.UserId(), upload), ct);
+                    return Results.Created(file.Url, file);
+                })
+                .WithName(nameof(UploadFile))
+                .WithTags("Files")
+                .WithSummary("Upload a file")
+                .WithDescription($"multipart/form-data with the file in the field \"file\"; other fields are ignored. " +
+                                 $"At most Files:MaxUploadBytes ({maxBytes} bytes here), counted on the file itself, declared " +
+                                 "length or chunked: 413 past it. Empty or missing file: 400. Not multipart: 415. " +
+                                 "contentType is the declared type (application/octet-stream when missing or invalid); " +
+                                 "fileName loses path segments, control characters and quotes. Storage unreachable: 503.")
+                .RequireAuthorization()
+                .AcceptsUpload(maxBytes)
+                .Produces<FileInfo>(StatusCodes.Status201Created)
+                .ProducesProblem(StatusCodes.Status400BadRequest)
+                .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+                .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+                .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+}

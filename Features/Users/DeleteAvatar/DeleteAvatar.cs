@@ -1,0 +1,58 @@
+using Carter;
+using Dapper;
+using MediatR;
+using Messenger.Infrastructure.Auth;
+using Messenger.Infrastructure.Database;
+using Messenger.Infrastructure.Storage;
+using MySqlConnector;
+
+namespace Messenger.Features.Users.DeleteAvatar;
+
+public static class DeleteAvatar
+{
+    public sealed record Command(long UserId) : IRequest<Unit>;
+
+    public sealed class Handler(MySqlDataSource db, OrphanObjects orphans, TimeProvider time) : IRequestHandler<Command, Unit>
+    {
+        private const string LockAvatarSql = """
+            SELECT f.id, f.object_key FROM users u JOIN files f ON f.id = u.avatar_file_id WHERE u.id = @UserId FOR UPDATE
+            """;
+
+        // users.avatar_file_id is cleared by its foreign key (ON DELETE SET NULL).
+        private const string DeleteFileSql = "DELETE FROM files WHERE id = @FileId";
+
+        public async Task<Unit> Handle(Command command, CancellationToken cancellationToken)
+        {
+            await using var connection = await db.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var avatar = await connection.QuerySingleOrDefaultAsync<Avatar>(new CommandDefinition(LockAvatarSql, command, transaction,
+                cancellationToken: cancellationToken));
+            if (avatar is null)
+                return Unit.Value;
+            await connection.ExecuteAsync(new CommandDefinition(DeleteFileSql, new { FileId = avatar.Id }, transaction,
+                cancellationToken: cancellationToken));
+            await OrphanObjects.RecordAsync(connection, transaction, avatar.ObjectKey, time.UtcNowMs(), cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            await orphans.RemoveAsync(avatar.ObjectKey);
+            return Unit.Value;
+        }
+
+        private sealed record Avatar(long Id, string ObjectKey);
+    }
+
+    public sealed class Endpoint : ICarterModule
+    {
+        public void AddRoutes(IEndpointRouteBuilder app) =>
+            app.MapDelete("/users/me/avatar", async (IMediator mediator, HttpContext context, CancellationToken ct) =>
+                {
+                    await mediator.Send(new Command(context.User.UserId()), ct);
+                    return Results.NoContent();
+                })
+                .WithName(nameof(DeleteAvatar))
+                .WithTags("Users")
+                .WithSummary("Remove my avatar")
+                .WithDescription("Deletes the avatar's file; avatarUrl becomes null. Without an avatar it is still 204.")
+                .RequireAuthorization()
+                .Produces(StatusCodes.Status204NoContent);
+    }
+}

@@ -1,0 +1,103 @@
+using Carter;
+using Dapper;
+using MediatR;
+using Messenger.Features.Files;
+using Messenger.Infrastructure.Auth;
+using Messenger.Infrastructure.Database;
+using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.Storage;
+using MySqlConnector;
+
+namespace Messenger.Features.Users.UpdateAvatar;
+
+public static class UpdateAvatar
+{
+    public const long MaxAvatarBytes = 5 * 1024 * 1024;
+
+    public sealed record Command(long UserId, Upload Upload) : IRequest<MeProfile>;
+
+    public sealed class Handler(MySqlDataSource db, ObjectStorage storage, OrphanObjects orphans, TimeProvider time)
+        : IRequestHandler<Command, MeProfile>
+    {
+        private const string LockOldAvatarSql = """
+            SELECT f.id, f.object_key FROM users u JOIN files f ON f.id = u.avatar_file_id WHERE u.id = @UserId FOR UPDATE
+            """;
+
+        private const string SetAvatarSql = "UPDATE users SET avatar_file_id = @FileId WHERE id = @UserId";
+
+        private const string DeleteFileSql = "DELETE FROM files WHERE id = @FileId";
+
+        public async Task<MeProfile> Handle(Command command, CancellationToken cancellationToken)
+        {
+            // The bytes decide, not the declared type: a script renamed .png stays out.
+            var contentType = ImageTypeOf(command.Upload.Content.Head)
+                ?? throw new UnsupportedMediaTypeException("An avatar must be a PNG, JPEG, GIF or WebP image.");
+            var stored = await storage.StoreAsync(command.Upload, contentType, cancellationToken);
+            OldAvatar? old;
+            MeProfile profile;
+            try
+            {
+                await using var connection = await db.OpenConnectionAsync(cancellationToken);
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                var now = time.UtcNowMs();
+                var fileId = await connection.InsertFileAsync(transaction, command.UserId, command.Upload, contentType, stored, now,
+                    cancellationToken);
+                old = await connection.QuerySingleOrDefaultAsync<OldAvatar>(new CommandDefinition(LockOldAvatarSql,
+                    new { command.UserId }, transaction, cancellationToken: cancellationToken));
+                await connection.ExecuteAsync(new CommandDefinition(SetAvatarSql, new { FileId = fileId, command.UserId }, transaction,
+                    cancellationToken: cancellationToken));
+                if (old is not null)
+                {
+                    await connection.ExecuteAsync(new CommandDefinition(DeleteFileSql, new { FileId = old.Id }, transaction,
+                        cancellationToken: cancellationToken));
+                    await OrphanObjects.RecordAsync(connection, transaction, old.ObjectKey, now, cancellationToken);
+                }
+                profile = (await connection.FindMeProfileAsync(command.UserId, cancellationToken, transaction))!;
+                await transaction.CommitAsync(cancellationToken);
+            }
+            catch
+            {
+                await orphans.DiscardAsync(stored.Key);
+                throw;
+            }
+            if (old is not null)
+                await orphans.RemoveAsync(old.ObjectKey);
+            return profile;
+        }
+
+        private sealed record OldAvatar(long Id, string ObjectKey);
+
+        private static string? ImageTypeOf(ReadOnlySpan<byte> head) => head switch
+        {
+            [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => "image/png",
+            [0xFF, 0xD8, 0xFF, ..] => "image/jpeg",
+            [(byte)'G', (byte)'I', (byte)'F', (byte)'8', (byte)'7' or (byte)'9', (byte)'a', ..] => "image/gif",
+            [(byte)'R', (byte)'I', (byte)'F', (byte)'F', _, _, _, _, (byte)'W', (byte)'E', (byte)'B', (byte)'P', ..] => "image/webp",
+            _ => null,
+        };
+    }
+
+    public sealed class Endpoint : ICarterModule
+    {
+        public void AddRoutes(IEndpointRouteBuilder app) =>
+            app.MapPut("/users/me/avatar", async (HttpContext context, IMediator mediator, CancellationToken ct) =>
+                {
+                    var upload = await UploadReader.ReadAsync(context.Request, MaxAvatarBytes, ct);
+                    return await mediator.Send(new Command(context.User.UserId(), upload), ct);
+                })
+                .WithName(nameof(UpdateAvatar))
+                .WithTags("Users")
+                .WithSummary("Set my avatar")
+                .WithDescription("multipart/form-data, the image in the field \"file\". PNG, JPEG, GIF or WebP judged by the " +
+                                 "file's first bytes, whatever type was declared (415 otherwise), at most 5 MiB (413). The " +
+                                 "previous avatar file is deleted. avatarUrl (/files/{id}) is readable by any signed-in user. " +
+                                 "Storage unreachable: 503, the old avatar stays.")
+                .RequireAuthorization()
+                .AcceptsUpload(MaxAvatarBytes)
+                .Produces<MeProfile>()
+                .ProducesProblem(StatusCodes.Status400BadRequest)
+                .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+                .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+                .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+    }
+}

@@ -1,0 +1,108 @@
+using Messenger.Features.Users;
+using static Messenger.Tests.StorageTesting;
+using static Messenger.Tests.Testing;
+using UserProfile = Messenger.Features.Users.GetUser.GetUser.UserProfile;
+
+namespace Messenger.Tests.Features.Users;
+
+public sealed class UpdateAvatarTests : StorageTestBase
+{
+    private static readonly byte[] Jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, (byte)'J', (byte)'F', (byte)'I', (byte)'F'];
+    private static readonly byte[] Gif = "GIF89a"u8.ToArray();
+    private static readonly byte[] WebP = "RIFF\x24\0\0\0WEBPVP8 "u8.ToArray();
+
+    private static IEnumerable<TestCaseData> Images()
+    {
+        yield return new TestCaseData(PngHeader, "image/png").SetName("PNG");
+        yield return new TestCaseData(Jpeg, "image/jpeg").SetName("JPEG");
+        yield return new TestCaseData(Gif, "image/gif").SetName("GIF");
+        yield return new TestCaseData("GIF87a"u8.ToArray(), "image/gif").SetName("GIF87a");
+        yield return new TestCaseData(WebP, "image/webp").SetName("WebP");
+    }
+
+    [TestCaseSource(nameof(Images))]
+    public async Task The_type_is_judged_from_the_bytes_whatever_was_declared(byte[] signature, string contentType)
+    {
+        var (aliceId, alice) = await SignedInAsync("alice");
+        var image = RandomBytes(2000, signature);
+
+        var response = await alice.PutAsync("/users/me/avatar", FileForm(image, "me.bin", "application/octet-stream"));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+        var me = (await response.Content.ReadFromJsonAsync<MeProfile>())!;
+        var fileId = await QuerySingleAsync<long>("SELECT avatar_file_id FROM users WHERE id = @Id", new { Id = aliceId });
+        Assert.That(me.AvatarUrl, Is.EqualTo($"/files/{fileId}"));
+        var download = await alice.GetAsync(me.AvatarUrl);
+        Assert.That(download.Content.Headers.ContentType?.MediaType, Is.EqualTo(contentType));
+        Assert.That(await download.Content.ReadAsByteArrayAsync(), Is.EqualTo(image));
+    }
+
+    [Test]
+    public async Task Anything_else_is_an_unsupported_media_type_even_when_declared_as_an_image()
+    {
+        var (_, alice) = await SignedInAsync("alice");
+
+        var response = await alice.PutAsync("/users/me/avatar", FileForm("<svg onload=alert(1)>"u8.ToArray(), "me.png", "image/png"));
+
+        await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
+        Assert.That(await CountAsync("files"), Is.Zero);
+        Assert.That((await alice.GetFromJsonAsync<MeProfile>("/users/me"))!.AvatarUrl, Is.Null);
+    }
+
+    [Test]
+    public async Task Five_mebibytes_are_accepted_and_one_byte_more_is_too_large()
+    {
+        var (_, alice) = await SignedInAsync("alice");
+
+        var atLimit = await alice.PutAsync("/users/me/avatar", FileForm(RandomBytes(5 * MiB, PngHeader)));
+        var over = await alice.PutAsync("/users/me/avatar", ChunkedFileForm(RandomBytes(5 * MiB + 1, PngHeader)));
+
+        Assert.That(atLimit.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        await AssertProblemAsync(over, HttpStatusCode.RequestEntityTooLarge);
+        Assert.That(await CountAsync("files"), Is.EqualTo(1), "the accepted avatar stays");
+    }
+
+    [Test]
+    public async Task A_new_avatar_deletes_the_previous_file()
+    {
+        var (_, alice) = await SignedInAsync("alice");
+        var first = (await (await alice.PutAsync("/users/me/avatar", FileForm(RandomBytes(100, PngHeader))))
+            .Content.ReadFromJsonAsync<MeProfile>())!;
+        var firstKey = await ObjectKeyAsync(long.Parse(first.AvatarUrl!.Split('/')[^1]));
+
+        var second = (await (await alice.PutAsync("/users/me/avatar", FileForm(RandomBytes(100, Gif))))
+            .Content.ReadFromJsonAsync<MeProfile>())!;
+
+        Assert.That(second.AvatarUrl, Is.Not.EqualTo(first.AvatarUrl));
+        Assert.That(await CountAsync("files"), Is.EqualTo(1));
+        Assert.That(await ObjectExistsAsync(firstKey), Is.False);
+        Assert.That(await CountAsync("orphan_objects"), Is.Zero);
+        await AssertProblemAsync(await alice.GetAsync(first.AvatarUrl), HttpStatusCode.NotFound);
+    }
+
+    [Test]
+    public async Task The_avatar_url_shows_in_every_user_shape()
+    {
+        var (aliceId, alice) = await SignedInAsync("alice");
+        var (_, bob) = await SignedInAsync("bob");
+        var url = (await (await alice.PutAsync("/users/me/avatar", FileForm(RandomBytes(100, PngHeader))))
+            .Content.ReadFromJsonAsync<MeProfile>())!.AvatarUrl;
+
+        Assert.That(url, Does.Match(@"^/files/\d+$"));
+        Assert.That((await alice.GetFromJsonAsync<MeProfile>("/users/me"))!.AvatarUrl, Is.EqualTo(url));
+        Assert.That((await bob.GetFromJsonAsync<UserProfile>($"/users/{aliceId}"))!.AvatarUrl, Is.EqualTo(url));
+        Assert.That((await bob.GetFromJsonAsync<UserSummary[]>("/users?query=ali"))!.Single().AvatarUrl, Is.EqualTo(url));
+        Assert.That((await alice.GetFromJsonAsync<UserSummary[]>("/users?query=bob"))!.Single().AvatarUrl, Is.Null);
+    }
+
+    [Test]
+    public async Task Not_multipart_is_an_unsupported_media_type()
+    {
+        var (_, alice) = await SignedInAsync("alice");
+
+        var content = new ByteArrayContent(PngHeader);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
+
+        await AssertProblemAsync(await alice.PutAsync("/users/me/avatar", content), HttpStatusCode.UnsupportedMediaType);
+    }
+}

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Messenger.Tests;
+
+/// <summary>
+/// An s3rver of the test's own, on a free port with its own directory, so a test can stop and
+/// restart storage without touching the shared dev server. The binary comes from
+/// scripts/services.sh (.local/s3rver).
+/// </summary>
+public sealed class S3rverProcess : IDisposable
+{
+    private readonly string _binary;
+    private Process? _process;
+
+    public S3rverProcess()
+    {
+        var root = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Messenger.sln")))
+            root = root.Parent;
+        _binary = Path.Combine(root?.FullName ?? "", ".local", "s3rver", "node_modules", ".bin", "s3rver");
+        if (!File.Exists(_binary))
+            Assert.Fail($"{_binary} is missing; run scripts/services.sh, which installs it.");
+        Port = FreePort();
+        Directory = System.IO.Directory.CreateTempSubdirectory("messenger-s3rver-").FullName;
+    }
+
+    public int Port { get; }
+
+    /// <summary>Where s3rver keeps buckets and objects, one file per object.</summary>
+    public string Directory { get; }
+
+    public string Endpoint => $"127.0.0.1:{Port}";
+
+    public async Task StartAsync()
+    {
+        if (_process is { HasExited: false })
+            return;
+        _process = Process.Start(new ProcessStartInfo(_binary,
+            ["--directory", Directory, "--address", "127.0.0.1", "--port", Port.ToString(), "--silent"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        using var http = new HttpClient();
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            try
+            {
+                await http.GetAsync($"http://{Endpoint}/");
+                return;
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(100);
+            }
+        }
+        Assert.Fail($"s3rver did not answer on {Endpoint}.");
+    }
+
+    public void Stop()
+    {
+        if (_process is null)
+            return;
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+        _process.Dispose();
+        _process = null;
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        System.IO.Directory.Delete(Directory, recursive: true);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
