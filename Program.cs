@@ -1,4 +1,5 @@
 using Carter;
+using Messenger.Features.Messages;
 using Messenger.Infrastructure.Api;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
@@ -19,6 +20,7 @@ builder.Services.AddTokenAuth(builder.Configuration);
 builder.Services.AddApiDocs();
 builder.Services.AddHealth();
 builder.Services.AddRealtime();
+builder.Services.AddSendRateLimit(builder.Configuration);
 builder.Services.AddCarter();
 
 var app = builder.Build();

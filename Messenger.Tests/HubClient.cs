@@ -65,6 +65,8 @@ public sealed class HubClient : IAsyncDisposable
 
     public Task InvokeAsync(string method, object argument) => Connection.InvokeAsync(method, argument);
 
+    public Task<T> InvokeAsync<T>(string method, object argument) => Connection.InvokeAsync<T>(method, argument);
+
     public ValueTask DisposeAsync() => Connection.DisposeAsync();
 
     private Channel<JsonElement> Channel(string name) => _events.GetOrAdd(name, _ => System.Threading.Channels.Channel.CreateUnbounded<JsonElement>());

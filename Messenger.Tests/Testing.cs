@@ -152,6 +152,28 @@ public sealed class Testing
         return await db.ExecuteAsync(sql, parameters);
     }
 
+    /// <summary>
+    /// Adds <paramref name="count"/> messages from <paramref name="from"/> to <paramref name="to"/>
+    /// straight into their conversation: more than the send rate limit lets a test send.
+    /// Returns the ids in order.
+    /// </summary>
+    public static async Task<IReadOnlyList<long>> SeedDirectMessagesAsync(long from, long to, int count)
+    {
+        await using var db = new MySqlConnection(ConnectionString);
+        await db.OpenAsync();
+        var conversationId = await db.ExecuteScalarAsync<long>("""
+            INSERT INTO conversations (user_low, user_high) VALUES (LEAST(@From, @To), GREATEST(@From, @To))
+            ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id);
+            SELECT LAST_INSERT_ID();
+            """, new { From = from, To = to });
+        await db.ExecuteAsync("""
+            INSERT INTO messages (conversation_id, sender_id, recipient_id, body, created_at)
+            VALUES (@ConversationId, @From, @To, @Body, UTC_TIMESTAMP(3))
+            """, Enumerable.Range(1, count).Select(i => new { ConversationId = conversationId, From = from, To = to, Body = $"seed {i}" }));
+        return (await db.QueryAsync<long>("SELECT id FROM messages WHERE conversation_id = @ConversationId ORDER BY id",
+            new { ConversationId = conversationId })).AsList();
+    }
+
     public static async Task<T> QuerySingleAsync<T>(string sql, object? parameters = null)
     {
         await using var db = new MySqlConnection(ConnectionString);

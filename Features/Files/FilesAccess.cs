@@ -1,4 +1,5 @@
 using Dapper;
+using Messenger.Features.Messages;
 using Messenger.Infrastructure.Errors;
 using Messenger.Infrastructure.Storage;
 using MySqlConnector;
@@ -16,13 +17,14 @@ public static class FilesAccess
 {
     /// <summary>
     /// "The viewer (@ViewerId) may read file f": the one read rule, used by every slice that shows
-    /// or serves a file. Anyone else gets 404, as if the file did not exist.
+    /// or serves a file: its owner, anyone for an avatar, and anyone who can see a message it is
+    /// attached to. Anyone else gets 404, as if the file did not exist.
     /// </summary>
-    public const string ViewerMayRead = """
+    public const string ViewerMayRead = $"""
         (f.owner_id = @ViewerId
          OR EXISTS (SELECT 1 FROM users avatar_user WHERE avatar_user.avatar_file_id = f.id)
-         -- The conversations issue adds here: OR the file is in message_attachments for a message the viewer can see.
-        )
+         OR EXISTS (SELECT 1 FROM message_attachments ma JOIN messages m ON m.id = ma.message_id
+                    WHERE ma.file_id = f.id AND {MessagesAccess.ViewerMaySee}))
         """;
 
     /// <summary>The FileInfo columns of a files row aliased <c>f</c>.</summary>

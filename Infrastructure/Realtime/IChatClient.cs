@@ -1,4 +1,5 @@
 using Messenger.Features.Friends;
+using Messenger.Features.Messages;
 using Messenger.Features.Rooms;
 
 namespace Messenger.Infrastructure.Realtime;
@@ -10,6 +11,9 @@ public sealed record TypingEvent(long? RoomId, long UserId);
 /// <summary>The events a connected client receives; each method name is the event name on the wire.</summary>
 public interface IChatClient
 {
+    Task MessageReceived(Message message);
+    Task MessageEdited(Message message);
+    Task MessageDeleted(MessageDeletedEvent deleted);
     Task FriendRequestReceived(FriendRequest request);
     Task FriendRequestResponded(FriendRequest request);
     Task FriendRemoved(FriendRemovedEvent removed);

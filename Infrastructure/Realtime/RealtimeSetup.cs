@@ -1,6 +1,8 @@
 using Messenger.Infrastructure.Api;
 using Messenger.Infrastructure.Auth;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+using Microsoft.Extensions.Options;
 
 namespace Messenger.Infrastructure.Realtime;
 
@@ -10,6 +12,9 @@ public static class RealtimeSetup
     {
         services.AddSignalR(o => o.AddFilter<HubProblemFilter>())
             .AddJsonProtocol(o => JsonSetup.Configure(o.PayloadSerializerOptions));
+        // Takes the place of the plain JSON protocol: the resolver keeps the last one of a name.
+        services.AddSingleton<IHubProtocol>(provider =>
+            new ProblemMessageProtocol(new JsonHubProtocol(provider.GetRequiredService<IOptions<JsonHubProtocolOptions>>())));
         services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();
         services.AddSingleton<IConnectionTracker, InProcessConnectionTracker>();
         services.AddSingleton<TypingTracker>();

@@ -64,15 +64,20 @@ public sealed class DeleteFileTests : StorageTestBase
     [Test]
     public async Task A_deleted_file_leaves_the_messages_it_was_attached_to()
     {
-        var (_, alice) = await SignedInAsync("alice");
+        var (aliceId, alice) = await SignedInAsync("alice");
+        var (bobId, bob) = await SignedInAsync("bob");
+        var request = await SendAsync(new Messenger.Features.Friends.SendFriendRequest.SendFriendRequest.Command(aliceId, bobId));
+        await SendAsync(new Messenger.Features.Friends.RespondToFriendRequest.RespondToFriendRequest.Command(bobId, request.Id, true));
         var file = await UploadAsync(alice, RandomBytes(100));
         var kept = await UploadAsync(alice, RandomBytes(100));
-        await using (var db = new MySqlConnector.MySqlConnection(ConnectionString))
-            await Dapper.SqlMapper.ExecuteAsync(db, "INSERT INTO message_attachments (message_id, file_id) VALUES (1, @A), (1, @B)",
-                new { A = file.Id, B = kept.Id });
+        var message = await SendAsync(new Messenger.Features.Messages.SendDirectMessage.SendDirectMessage.Command(
+            aliceId, bobId, "two files", [file.Id, kept.Id], null));
 
         await alice.DeleteAsync(file.Url);
 
-        Assert.That(await QuerySingleAsync<long>("SELECT file_id FROM message_attachments WHERE message_id = 1"), Is.EqualTo(kept.Id));
+        var page = await SendAsync(new Messenger.Features.Messages.ListDirectMessages.ListDirectMessages.Query(bobId, aliceId, null, null, 50));
+        Assert.That(page.Items.Single().Id, Is.EqualTo(message.Id), "the message stays");
+        Assert.That(page.Items.Single().Attachments.Select(a => a.Id), Is.EqualTo(new[] { kept.Id }));
+        Assert.That((await bob.GetAsync(file.Url)).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
     }
 }

@@ -36,7 +36,7 @@ public sealed class StartTypingTests : TestBase
 
         var e = Assert.ThrowsAsync<HubException>(() => aliceTab.InvokeAsync("StartTyping", new { toUserId = bob.User.Id }));
 
-        Assert.That(e!.Message, Does.Contain($"403 Forbidden: user {bob.User.Id} is not your friend"));
+        Assert.That(e!.Message, Does.StartWith($"403 Forbidden: user {bob.User.Id} is not your friend"));
         await bobTab.AssertNoEventAsync("TypingStarted");
     }
 
@@ -50,9 +50,9 @@ public sealed class StartTypingTests : TestBase
         var both = Assert.ThrowsAsync<HubException>(() => aliceTab.InvokeAsync("StartTyping", new { roomId = 1, toUserId = 2 }));
         var self = Assert.ThrowsAsync<HubException>(() => aliceTab.InvokeAsync("StartTyping", new { toUserId = alice.User.Id }));
 
-        Assert.That(none!.Message, Does.Contain("400 Bad Request: toUserId: give exactly one of roomId and toUserId"));
-        Assert.That(both!.Message, Does.Contain("400 Bad Request: toUserId: give exactly one of roomId and toUserId"));
-        Assert.That(self!.Message, Does.Contain("400 Bad Request: toUserId: must not be yourself"));
+        Assert.That(none!.Message, Does.StartWith("400 Bad Request: toUserId: give exactly one of roomId and toUserId"));
+        Assert.That(both!.Message, Does.StartWith("400 Bad Request: toUserId: give exactly one of roomId and toUserId"));
+        Assert.That(self!.Message, Does.StartWith("400 Bad Request: toUserId: must not be yourself"));
     }
 
     [Test]

@@ -1,0 +1,43 @@
+using Dapper;
+using Messenger.Features.Messages;
+using MySqlConnector;
+using static Messenger.Tests.Testing;
+
+namespace Messenger.Tests.Features.Messages;
+
+/// <summary>
+/// A history page must cost the same at any depth: the plan has to be a short range read on the
+/// clustered (conversation_id, id) key, whatever else the table holds.
+/// </summary>
+public sealed class HistoryPlanTests : TestBase
+{
+    [Test]
+    public async Task History_pages_read_a_short_range_of_the_clustered_key_at_any_depth()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        var (carol, dave) = await FriendsAsync("carol", "dave");
+        var ids = await SeedDirectMessagesAsync(alice.User.Id, bob.User.Id, 3000);
+        await SeedDirectMessagesAsync(carol.User.Id, dave.User.Id, 3000);
+        await using var db = new MySqlConnection(ConnectionString);
+        await db.ExecuteAsync("ANALYZE TABLE messages");
+        var conversationId = await db.ExecuteScalarAsync<long>("SELECT conversation_id FROM messages WHERE id = @Id", new { Id = ids[0] });
+
+        foreach (var depth in new[] { ids[^1] + 1, ids[ids.Count / 2], ids[30] })
+        {
+            var older = await ExplainAsync(db, MessagesAccess.OlderSql, new { ConversationId = conversationId, Before = depth, Take = 51 });
+            var newer = await ExplainAsync(db, MessagesAccess.NewerSql, new { ConversationId = conversationId, After = depth - 100, Take = 51 });
+            foreach (var plan in new[] { older, newer })
+            {
+                Assert.That(plan.Key, Is.EqualTo("PRIMARY"), $"depth {depth}");
+                Assert.That(plan.Type, Is.EqualTo("range"), $"depth {depth}");
+                Assert.That(plan.Extra ?? "", Does.Not.Contain("filesort"), $"depth {depth}");
+            }
+        }
+    }
+
+    private static async Task<(string? Key, string? Type, string? Extra)> ExplainAsync(MySqlConnection db, string sql, object parameters)
+    {
+        var row = (IDictionary<string, object?>)await db.QuerySingleAsync("EXPLAIN " + sql, parameters);
+        return (row["key"]?.ToString(), row["type"]?.ToString(), row["Extra"]?.ToString());
+    }
+}
