@@ -3,20 +3,27 @@ using System.Net.Http.Json;
 using Messenger.Infrastructure.Auth;
 using Microsoft.Extensions.Options;
 
-// Benchmarks, not tests: figures for the README's performance section.
-//   dotnet run -c Release --project bench -- argon2 [count]
-//   dotnet run -c Release --project bench -- logins [baseUrl] [concurrency] [seconds]
+// Benchmarks, not tests: figures for the README's performance section. scripts/bench.sh runs
+// them against a service of their own; see the README for the commands.
+//   bench argon2 [count]
+//   bench logins  baseUrl [concurrency] [seconds]
+//   bench history baseUrl connectionString [messages]
+//   bench fanout  baseUrl servicePid [clients] [roomSize] [messagesPerSecond] [seconds]
 return args.FirstOrDefault() switch
 {
     "argon2" => await Argon2Async(args.Length > 1 ? int.Parse(args[1]) : 20),
-    "logins" => await LoginsAsync(args.ElementAtOrDefault(1) ?? "http://127.0.0.1:5080",
-        args.Length > 2 ? int.Parse(args[2]) : 50, args.Length > 3 ? int.Parse(args[3]) : 20),
+    "logins" => await LoginsAsync(args[1], args.Length > 2 ? int.Parse(args[2]) : 50, args.Length > 3 ? int.Parse(args[3]) : 20),
+    "history" => await Messenger.Bench.HistoryBench.RunAsync(args[1], args[2], args.Length > 3 ? int.Parse(args[3]) : 1_000_000),
+    "fanout" => await Messenger.Bench.FanoutBench.RunAsync(args[1], int.Parse(args[2]),
+        args.Length > 3 ? int.Parse(args[3]) : 2000, args.Length > 4 ? int.Parse(args[4]) : 10,
+        args.Length > 5 ? int.Parse(args[5]) : 1000, args.Length > 6 ? int.Parse(args[6]) : 60),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bench argon2 [count] | bench logins [baseUrl] [concurrency] [seconds]");
+    Console.Error.WriteLine("usage: bench argon2 [count] | logins baseUrl [concurrency] [seconds] | history baseUrl connectionString [messages] | " +
+                            "fanout baseUrl servicePid [clients] [roomSize] [messagesPerSecond] [seconds]");
     return 2;
 }
 
@@ -93,10 +100,4 @@ static async Task<int> LoginsAsync(string baseUrl, int concurrency, int seconds)
     return failures == 0 ? 0 : 1;
 }
 
-static string Summary(List<double> ms)
-{
-    if (ms.Count == 0) return "no samples";
-    var sorted = ms.Order().ToList();
-    double At(double q) => sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];
-    return $"mean {ms.Average():0.0} ms, p50 {At(0.5):0.0} ms, p99 {At(0.99):0.0} ms, max {sorted[^1]:0.0} ms";
-}
+static string Summary(List<double> ms) => Messenger.Bench.Stats.Summary(ms);

@@ -16,7 +16,7 @@ public sealed class LoggingBehavior<TRequest, TResponse>(ILogger<LoggingBehavior
         try
         {
             var response = await next();
-            logger.LogInformation("{Request} handled in {Elapsed:0.0} ms", Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            logger.LogDebug("{Request} handled in {Elapsed:0.0} ms", Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return response;
         }
         catch (Exception e) when (Problems.IsExpected(e))
