@@ -131,6 +131,30 @@ public sealed class LeaveRoomTests : TestBase
     }
 
     [Test]
+    public async Task The_owner_and_the_heir_leaving_at_once_leave_the_room_to_the_next_in_line()
+    {
+        for (var round = 0; round < 5; round++)
+        {
+            var owner = await RegisterAsync($"owner{round}");
+            var heir = await RegisterAsync($"heir{round}");
+            var next = await RegisterAsync($"next{round}");
+            var room = await CreateRoomAsync(owner, "General");
+            await SendAsync(new JoinRoom.Command(heir.User.Id, room.Id));
+            await SendAsync(new JoinRoom.Command(next.User.Id, room.Id));
+            using var ownerClient = CreateClient(owner.AccessToken);
+            using var heirClient = CreateClient(heir.AccessToken);
+
+            var responses = await Task.WhenAll(
+                ownerClient.PostAsync($"/rooms/{room.Id}/leave", null),
+                heirClient.PostAsync($"/rooms/{room.Id}/leave", null));
+
+            Assert.That(responses.Select(r => r.StatusCode), Is.All.EqualTo(HttpStatusCode.NoContent), $"round {round}");
+            Assert.That(await QuerySingleAsync<long>("SELECT owner_id FROM rooms WHERE id = @Id", new { room.Id }),
+                Is.EqualTo(next.User.Id), $"round {round}");
+        }
+    }
+
+    [Test]
     public async Task A_member_leaving_keeps_the_owner()
     {
         var alice = await RegisterAsync("alice");

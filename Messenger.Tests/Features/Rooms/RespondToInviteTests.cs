@@ -104,6 +104,35 @@ public sealed class RespondToInviteTests : TestBase
     }
 
     [Test]
+    public async Task Accepting_and_joining_at_once_joins_once()
+    {
+        for (var round = 0; round < 5; round++)
+        {
+            var alice = await RegisterAsync($"alice{round}");
+            var bob = await RegisterAsync($"bob{round}");
+            var room = await CreateRoomAsync(alice, "Secret", isPrivate: true);
+            var invite = await SendAsync(new InviteToRoom.Command(alice.User.Id, room.Id, bob.User.Id));
+            await using var aliceTab = await HubClient.ConnectAsync(alice.AccessToken);
+            using var client1 = CreateClient(bob.AccessToken);
+            using var client2 = CreateClient(bob.AccessToken);
+
+            var responses = await Task.WhenAll(
+                client1.PostAsJsonAsync($"/invites/{invite.Id}", new { accept = true }),
+                client2.PostAsync($"/rooms/{room.Id}/join", null));
+
+            // Whichever commits first wins; the other finds the invite answered (409) or bob already in (200).
+            Assert.That(responses[0].StatusCode, Is.AnyOf(HttpStatusCode.OK, HttpStatusCode.Conflict), $"round {round}");
+            Assert.That(responses[1].StatusCode, Is.EqualTo(HttpStatusCode.OK), $"round {round}");
+            Assert.That(await QuerySingleAsync<long>("SELECT COUNT(*) FROM room_participants WHERE room_id = @Id", new { room.Id }),
+                Is.EqualTo(2), $"round {round}");
+            Assert.That((await aliceTab.NextAsync<ParticipantJoinedEvent>("ParticipantJoined")).User.Id, Is.EqualTo(bob.User.Id));
+            Assert.That((await aliceTab.NextAsync<Invite>("RoomInviteResponded")).Status, Is.EqualTo("accepted"));
+            await aliceTab.AssertNoEventAsync("ParticipantJoined");
+            await aliceTab.AssertNoEventAsync("RoomInviteResponded", settleMilliseconds: 0);
+        }
+    }
+
+    [Test]
     public async Task Accept_is_required()
     {
         var bob = await RegisterAsync("bob");
