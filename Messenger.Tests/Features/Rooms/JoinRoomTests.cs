@@ -1,8 +1,10 @@
 using FluentValidation;
+using Messenger.Features.Auth;
 using Messenger.Features.Rooms;
 using Messenger.Features.Rooms.InviteToRoom;
 using Messenger.Features.Rooms.JoinRoom;
 using Messenger.Features.Rooms.ListInvites;
+using Messenger.Features.Users;
 using Messenger.Infrastructure.Errors;
 using Messenger.Infrastructure.Realtime;
 using Microsoft.AspNetCore.SignalR;
@@ -138,7 +140,7 @@ public sealed class JoinRoomTests : TestBase
         {
             var joined = await tab.NextAsync<ParticipantJoinedEvent>("ParticipantJoined");
             Assert.That(joined.RoomId, Is.EqualTo(room.Id));
-            Assert.That(joined.User, Is.EqualTo(new Messenger.Features.Users.UserSummary(bob.User.Id, "bob", "Bob B.", null)));
+            Assert.That(joined.User, Is.EqualTo(new UserSummary(bob.User.Id, "bob", "Bob B.", null)));
         }
         await strangerTab.AssertNoEventAsync("ParticipantJoined");
     }
@@ -275,7 +277,7 @@ public sealed class JoinRoomTests : TestBase
         const int joiners = 20;
         var alice = await RegisterAsync("alice");
         var room = await CreateRoomAsync(alice, "General");
-        var users = new List<Messenger.Features.Auth.AuthResponse>();
+        var users = new List<AuthResponse>();
         for (var i = 0; i < joiners; i++)
             users.Add(await RegisterAsync($"joiner{i}"));
         await using var aliceTab = await HubClient.ConnectAsync(alice.AccessToken);

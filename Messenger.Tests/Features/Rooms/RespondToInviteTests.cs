@@ -5,6 +5,7 @@ using Messenger.Features.Rooms.InviteToRoom;
 using Messenger.Features.Rooms.JoinRoom;
 using Messenger.Features.Rooms.ListMyRooms;
 using Messenger.Features.Rooms.RespondToInvite;
+using Messenger.Features.Users;
 using Messenger.Infrastructure.Errors;
 using static Messenger.Tests.Testing;
 
@@ -30,7 +31,7 @@ public sealed class RespondToInviteTests : TestBase
         Assert.That((responded.Id, responded.Status), Is.EqualTo((invite.Id, "accepted")));
         foreach (var tab in new[] { aliceTab, bobTab })
             Assert.That(await tab.NextAsync<ParticipantJoinedEvent>("ParticipantJoined"), Is.EqualTo(
-                new ParticipantJoinedEvent(room.Id, new Messenger.Features.Users.UserSummary(bob.User.Id, "bob", "bob", null))));
+                new ParticipantJoinedEvent(room.Id, new UserSummary(bob.User.Id, "bob", "bob", null))));
         var mine = await SendAsync(new ListMyRooms.Query(bob.User.Id));
         Assert.That(mine.Select(r => (r.Id, r.MyRole)), Is.EqualTo(new[] { (room.Id, "member") }));
     }
