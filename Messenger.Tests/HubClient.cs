@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Messenger.Infrastructure.Realtime;
 using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Messenger.Tests;
@@ -34,7 +35,25 @@ public sealed class HubClient : IAsyncDisposable
         foreach (var name in EventNames)
             client.Connection.On<JsonElement>(name, payload => client.Channel(name).Writer.TryWrite(payload));
         await client.Connection.StartAsync();
+        await client.WaitUntilSetUpAsync();
         return client;
+    }
+
+    /// <summary>
+    /// StartAsync returns at the handshake, before the server's OnConnectedAsync has put the
+    /// connection into its rooms' groups, so an event sent right away could miss it. The server
+    /// answers invocations only once OnConnectedAsync has finished: any answer, here the refusal
+    /// of a method that does not exist, means the connection now hears everything it should.
+    /// </summary>
+    private async Task WaitUntilSetUpAsync()
+    {
+        try
+        {
+            await Connection.InvokeAsync("NoSuchMethod");
+        }
+        catch (HubException)
+        {
+        }
     }
 
     /// <summary>The next <paramref name="eventName"/> event, or a failure after 10 s.</summary>

@@ -7,12 +7,16 @@ using Messenger.Features.Auth.Login;
 using Messenger.Features.Auth.Register;
 using Messenger.Features.Friends.RespondToFriendRequest;
 using Messenger.Features.Friends.SendFriendRequest;
+using Messenger.Features.Rooms;
+using Messenger.Features.Rooms.CreateRoom;
 using Messenger.Infrastructure.Auth;
+using Messenger.Infrastructure.Database;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
 using Respawn;
@@ -172,6 +176,40 @@ public sealed class Testing
             """, Enumerable.Range(1, count).Select(i => new { ConversationId = conversationId, From = from, To = to, Body = $"seed {i}" }));
         return (await db.QueryAsync<long>("SELECT id FROM messages WHERE conversation_id = @ConversationId ORDER BY id",
             new { ConversationId = conversationId })).AsList();
+    }
+
+    /// <summary>Creates a room through the CreateRoom slice; its owner is its only participant.</summary>
+    public static Task<Room> CreateRoomAsync(AuthResponse owner, string name, bool isPrivate = false) =>
+        SendAsync(new CreateRoom.Command(owner.User.Id, name, null, isPrivate));
+
+    /// <summary>
+    /// Returns once the clock has moved past the current millisecond. Stored times (joined_at)
+    /// have millisecond precision, so a write after this is strictly later than one before it.
+    /// </summary>
+    public static async Task NextMillisecondAsync()
+    {
+        var now = TimeProvider.System.UtcNowMs();
+        while (TimeProvider.System.UtcNowMs() == now)
+            await Task.Delay(1);
+    }
+
+    /// <summary>
+    /// What the server put in a HubException, without the prefix the client adds
+    /// ("An unexpected error occurred invoking 'X' on the server. HubException: ").
+    /// </summary>
+    public static string ServerMessage(HubException e)
+    {
+        const string marker = "HubException: ";
+        var at = e.Message.IndexOf(marker, StringComparison.Ordinal);
+        return at < 0 ? e.Message : e.Message[(at + marker.Length)..];
+    }
+
+    /// <summary>The fields a problem response names in <c>errors</c> (empty when it names none).</summary>
+    public static async Task<IReadOnlyList<string>> ProblemFieldsAsync(HttpResponseMessage response)
+    {
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return problem.RootElement.TryGetProperty("errors", out var errors) ? errors.EnumerateObject().Select(e => e.Name).ToList() : [];
     }
 
     public static async Task<T> QuerySingleAsync<T>(string sql, object? parameters = null)

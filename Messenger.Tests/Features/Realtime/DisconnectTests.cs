@@ -1,3 +1,4 @@
+using Messenger.Features.Rooms.JoinRoom;
 using Messenger.Infrastructure.Realtime;
 using static Messenger.Tests.Testing;
 
@@ -33,5 +34,24 @@ public sealed class DisconnectTests : TestBase
 
         await bobTab.NextAsync<PresenceChangedEvent>("PresenceChanged");
         await bobTab.AssertNoEventAsync("TypingStopped", settleMilliseconds: 0);
+    }
+
+    [Test]
+    public async Task Closing_a_connection_while_typing_in_a_room_tells_the_room_typing_stopped()
+    {
+        var alice = await RegisterAsync("alice");
+        var bob = await RegisterAsync("bob");
+        var room = await CreateRoomAsync(alice, "General");
+        await SendAsync(new JoinRoom.Command(bob.User.Id, room.Id));
+        await using var bobTab = await HubClient.ConnectAsync(bob.AccessToken);
+        await using var aliceOtherTab = await HubClient.ConnectAsync(alice.AccessToken);
+        var aliceTab = await HubClient.ConnectAsync(alice.AccessToken);
+        await aliceTab.InvokeAsync("StartTyping", new { roomId = room.Id });
+        await bobTab.NextAsync<TypingEvent>("TypingStarted");
+
+        await aliceTab.DisposeAsync();
+
+        Assert.That(await bobTab.NextAsync<TypingEvent>("TypingStopped"), Is.EqualTo(new TypingEvent(room.Id, alice.User.Id)));
+        await aliceOtherTab.AssertNoEventAsync("TypingStopped", settleMilliseconds: 0);
     }
 }

@@ -1,3 +1,4 @@
+using Messenger.Features.Rooms.JoinRoom;
 using Messenger.Infrastructure.Realtime;
 using Microsoft.AspNetCore.SignalR;
 using static Messenger.Tests.Testing;
@@ -53,6 +54,64 @@ public sealed class StartTypingTests : TestBase
         Assert.That(none!.Message, Does.StartWith("400 Bad Request: toUserId: give exactly one of roomId and toUserId"));
         Assert.That(both!.Message, Does.StartWith("400 Bad Request: toUserId: give exactly one of roomId and toUserId"));
         Assert.That(self!.Message, Does.StartWith("400 Bad Request: toUserId: must not be yourself"));
+    }
+
+    [Test]
+    public async Task Typing_in_a_room_reaches_the_other_participants_but_none_of_the_typists_connections()
+    {
+        var alice = await RegisterAsync("alice");
+        var bob = await RegisterAsync("bob");
+        var carol = await RegisterAsync("carol");
+        var stranger = await RegisterAsync("stranger");
+        var room = await CreateRoomAsync(alice, "General");
+        await SendAsync(new JoinRoom.Command(bob.User.Id, room.Id));
+        await SendAsync(new JoinRoom.Command(carol.User.Id, room.Id));
+        await using var aliceTab1 = await HubClient.ConnectAsync(alice.AccessToken);
+        await using var aliceTab2 = await HubClient.ConnectAsync(alice.AccessToken);
+        await using var bobTab1 = await HubClient.ConnectAsync(bob.AccessToken);
+        await using var bobTab2 = await HubClient.ConnectAsync(bob.AccessToken);
+        await using var carolTab = await HubClient.ConnectAsync(carol.AccessToken);
+        await using var strangerTab = await HubClient.ConnectAsync(stranger.AccessToken);
+
+        await aliceTab1.InvokeAsync("StartTyping", new { roomId = room.Id });
+
+        foreach (var tab in new[] { bobTab1, bobTab2, carolTab })
+            Assert.That(await tab.NextAsync<TypingEvent>("TypingStarted"), Is.EqualTo(new TypingEvent(room.Id, alice.User.Id)));
+        await aliceTab1.AssertNoEventAsync("TypingStarted");
+        await aliceTab2.AssertNoEventAsync("TypingStarted", settleMilliseconds: 0);
+        await strangerTab.AssertNoEventAsync("TypingStarted", settleMilliseconds: 0);
+    }
+
+    [Test]
+    public async Task Typing_in_a_public_room_you_have_not_joined_is_forbidden()
+    {
+        var alice = await RegisterAsync("alice");
+        var bob = await RegisterAsync("bob");
+        var room = await CreateRoomAsync(alice, "General");
+        await using var aliceTab = await HubClient.ConnectAsync(alice.AccessToken);
+        await using var bobTab = await HubClient.ConnectAsync(bob.AccessToken);
+
+        var e = Assert.ThrowsAsync<HubException>(() => bobTab.InvokeAsync("StartTyping", new { roomId = room.Id }));
+
+        Assert.That(ServerMessage(e!), Is.EqualTo($"403 Forbidden: you are not a participant of room {room.Id}"));
+        await aliceTab.AssertNoEventAsync("TypingStarted");
+    }
+
+    [Test]
+    public async Task Typing_in_a_private_room_you_cannot_see_is_not_found()
+    {
+        var alice = await RegisterAsync("alice");
+        var bob = await RegisterAsync("bob");
+        var room = await CreateRoomAsync(alice, "Secret", isPrivate: true);
+        await using var aliceTab = await HubClient.ConnectAsync(alice.AccessToken);
+        await using var bobTab = await HubClient.ConnectAsync(bob.AccessToken);
+
+        var e = Assert.ThrowsAsync<HubException>(() => bobTab.InvokeAsync("StartTyping", new { roomId = room.Id }));
+        var unknown = Assert.ThrowsAsync<HubException>(() => bobTab.InvokeAsync("StartTyping", new { roomId = 999_999 }));
+
+        Assert.That(ServerMessage(e!), Does.StartWith("404 Not Found:"));
+        Assert.That(ServerMessage(unknown!), Does.StartWith("404 Not Found:"));
+        await aliceTab.AssertNoEventAsync("TypingStarted");
     }
 
     [Test]
