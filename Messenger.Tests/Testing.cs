@@ -193,23 +193,11 @@ public sealed class Testing
             await Task.Delay(1);
     }
 
-    /// <summary>
-    /// What the server put in a HubException, without the prefix the client adds
-    /// ("An unexpected error occurred invoking 'X' on the server. HubException: ").
-    /// </summary>
-    public static string ServerMessage(HubException e)
-    {
-        const string marker = "HubException: ";
-        var at = e.Message.IndexOf(marker, StringComparison.Ordinal);
-        return at < 0 ? e.Message : e.Message[(at + marker.Length)..];
-    }
-
     /// <summary>The fields a problem response names in <c>errors</c> (empty when it names none).</summary>
     public static async Task<IReadOnlyList<string>> ProblemFieldsAsync(HttpResponseMessage response)
     {
         Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
-        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return problem.RootElement.TryGetProperty("errors", out var errors) ? errors.EnumerateObject().Select(e => e.Name).ToList() : [];
+        return ErrorFields(JsonSerializer.Deserialize<JsonElement>(await response.Content.ReadAsStringAsync()));
     }
 
     public static async Task<T> QuerySingleAsync<T>(string sql, object? parameters = null)

@@ -62,6 +62,15 @@ public static class RoomsAccess
         FROM rooms r WHERE r.id = @RoomId
         """;
 
+    // Whoever joins an empty room (its last owner left) becomes its owner.
+    private const string AddParticipantSql = """
+        INSERT INTO room_participants (room_id, user_id, joined_at) VALUES (@RoomId, @UserId, @Now);
+        UPDATE rooms SET owner_id = @UserId
+        WHERE id = @RoomId AND NOT EXISTS (SELECT 1 FROM room_participants p WHERE p.room_id = @RoomId AND p.user_id <> @UserId);
+        """;
+
+    private const string IsParticipantSql = "SELECT EXISTS(SELECT 1 FROM room_participants WHERE room_id = @RoomId AND user_id = @UserId)";
+
     private const string LockRoomSql = "SELECT id FROM rooms WHERE id = @RoomId FOR UPDATE";
 
     private const string RoomIdsOfUserSql = "SELECT room_id FROM room_participants WHERE user_id = @UserId";
@@ -87,6 +96,15 @@ public static class RoomsAccess
             new { RoomId = roomId, UserId = userId }, transaction, cancellationToken: cancellationToken));
         return membership is { IsVisible: true } ? membership : throw new NotFoundException($"room {roomId} not found");
     }
+
+    public static Task AddParticipantAsync(this MySqlConnection connection, long roomId, long userId, DateTime now, MySqlTransaction transaction,
+        CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(AddParticipantSql, new { RoomId = roomId, UserId = userId, Now = now }, transaction,
+            cancellationToken: cancellationToken));
+
+    public static Task<bool> IsParticipantAsync(this MySqlConnection connection, long roomId, long userId, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<bool>(new CommandDefinition(IsParticipantSql, new { RoomId = roomId, UserId = userId },
+            cancellationToken: cancellationToken));
 
     /// <summary>Takes the room's membership lock (see MembershipSql) without any visibility check.</summary>
     public static Task LockRoomAsync(this MySqlConnection connection, long roomId, MySqlTransaction transaction, CancellationToken cancellationToken) =>

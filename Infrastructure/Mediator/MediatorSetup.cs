@@ -47,6 +47,6 @@ public static class MediatorSetup
     private sealed class FieldlessMessages : FluentValidation.Resources.LanguageManager
     {
         public override string GetString(string key, System.Globalization.CultureInfo? culture = null) =>
-            base.GetString(key, culture).Replace("'{PropertyName}' ", "").TrimEnd('.');
+            base.GetString(key, culture).Replace("The length of '{PropertyName}' ", "").Replace("'{PropertyName}' ", "").TrimEnd('.');
     }
 }

@@ -9,6 +9,12 @@ namespace Messenger.Infrastructure.Realtime;
 /// </summary>
 public sealed class RoomGroups(IHubContext<ChatHub, IChatClient> hub, IConnectionTracker connections)
 {
+    // Group changes of one user run one at a time, each after its change is committed and each
+    // reading the committed state, so the last one to run leaves the groups as the database says:
+    // a connection opening while its user leaves a room cannot re-add itself afterwards, nor can a
+    // join that loses a race with a leave. (Per process: several instances need a shared lock.)
+    private readonly SemaphoreSlim[] _userLocks = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+
     public static string Name(long roomId) => $"room:{roomId}";
 
     public IChatClient Room(long roomId) => hub.Clients.Group(Name(roomId));
@@ -17,21 +23,38 @@ public sealed class RoomGroups(IHubContext<ChatHub, IChatClient> hub, IConnectio
     public async Task<IChatClient> RoomExceptAsync(long roomId, long userId) =>
         hub.Clients.GroupExcept(Name(roomId), await connections.ConnectionsOfAsync(userId));
 
-    public async Task AddUserAsync(long roomId, long userId)
+    /// <summary>Puts all of the user's connections in the room's group, or takes them out, as the database now says.</summary>
+    public Task SyncUserAsync(long roomId, long userId, Func<Task<bool>> isParticipant) => WithUserLockAsync(userId, async () =>
     {
+        var join = await isParticipant();
         foreach (var connectionId in await connections.ConnectionsOfAsync(userId))
-            await hub.Groups.AddToGroupAsync(connectionId, Name(roomId));
-    }
+        {
+            if (join)
+                await hub.Groups.AddToGroupAsync(connectionId, Name(roomId));
+            else
+                await hub.Groups.RemoveFromGroupAsync(connectionId, Name(roomId));
+        }
+    });
 
-    public async Task RemoveUserAsync(long roomId, long userId)
-    {
-        foreach (var connectionId in await connections.ConnectionsOfAsync(userId))
-            await hub.Groups.RemoveFromGroupAsync(connectionId, Name(roomId));
-    }
+    /// <summary>Puts a new connection in the groups of the user's rooms, read under the user's lock.</summary>
+    public Task AddConnectionAsync(long userId, string connectionId, Func<Task<IReadOnlyList<long>>> roomIdsOfUser) =>
+        WithUserLockAsync(userId, async () =>
+        {
+            foreach (var roomId in await roomIdsOfUser())
+                await hub.Groups.AddToGroupAsync(connectionId, Name(roomId));
+        });
 
-    public async Task AddConnectionAsync(string connectionId, IEnumerable<long> roomIds)
+    private async Task WithUserLockAsync(long userId, Func<Task> change)
     {
-        foreach (var roomId in roomIds)
-            await hub.Groups.AddToGroupAsync(connectionId, Name(roomId));
+        var gate = _userLocks[userId % _userLocks.Length];
+        await gate.WaitAsync();
+        try
+        {
+            await change();
+        }
+        finally
+        {
+            gate.Release();
+        }
     }
 }

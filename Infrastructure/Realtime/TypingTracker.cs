@@ -21,12 +21,13 @@ public sealed class TypingTracker
             targets.Add(target);
     }
 
-    public void Stop(string connectionId, TypingTarget target)
+    /// <summary>True when the connection was typing there.</summary>
+    public bool Stop(string connectionId, TypingTarget target)
     {
         if (!_typing.TryGetValue(connectionId, out var targets))
-            return;
+            return false;
         lock (targets)
-            targets.Remove(target);
+            return targets.Remove(target);
     }
 
     /// <summary>Forgets the connection and returns where it was still typing.</summary>

@@ -20,11 +20,12 @@ public static class Connect
     {
         public async Task<Unit> Handle(Command command, CancellationToken cancellationToken)
         {
-            // Tracked before the rooms are read: a join committed meanwhile either shows in the
-            // read or finds this connection in the tracker, so no room is missed.
+            // Tracked before the rooms are read: a join or leave committed meanwhile either shows
+            // in the read or finds this connection in the tracker (see RoomGroups).
             var cameOnline = await connections.ConnectedAsync(command.UserId, command.ConnectionId);
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            await rooms.AddConnectionAsync(command.ConnectionId, await connection.RoomIdsOfUserAsync(command.UserId, cancellationToken));
+            await rooms.AddConnectionAsync(command.UserId, command.ConnectionId,
+                () => connection.RoomIdsOfUserAsync(command.UserId, cancellationToken));
             if (!cameOnline)
                 return Unit.Value;
             var friends = await connection.FriendIdsAsync(command.UserId, cancellationToken);

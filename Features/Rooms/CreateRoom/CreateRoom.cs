@@ -21,7 +21,7 @@ public static class CreateRoom
         {
             RuleFor(x => x.Name).Must(n => !string.IsNullOrWhiteSpace(n)).WithMessage("must not be empty")
                 .Must(n => n is null || n.Trim().Length <= 80).WithMessage("must be at most 80 characters");
-            RuleFor(x => x.Description).MaximumLength(500);
+            RuleFor(x => x.Description).Must(d => d is null || d.Trim().Length <= 500).WithMessage("must be at most 500 characters");
             RuleFor(x => x.IsPrivate).NotNull().WithMessage("is required");
         }
     }
@@ -54,7 +54,7 @@ public static class CreateRoom
             var room = await connection.GetRoomAsync(roomId, command.UserId, cancellationToken, transaction);
             await transaction.CommitAsync(cancellationToken);
 
-            await rooms.AddUserAsync(roomId, command.UserId);
+            await rooms.SyncUserAsync(roomId, command.UserId, () => connection.IsParticipantAsync(roomId, command.UserId, cancellationToken));
             return room;
         }
     }

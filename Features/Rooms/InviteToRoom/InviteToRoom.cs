@@ -68,7 +68,8 @@ public static class InviteToRoom
             app.MapPost("/rooms/{id:long}/invite", async (long id, Body body, IMediator mediator, HttpContext context, CancellationToken ct) =>
                 {
                     var invite = await mediator.Send(new Command(context.User.UserId(), id, body.UserId), ct);
-                    return Results.Created($"/invites/{invite.Id}", invite);
+                    // No Location: an invite has no address of its own; it is listed at GET /invites.
+                    return Results.Created((string?)null, invite);
                 })
                 .WithName(nameof(InviteToRoom))
                 .WithTags("Rooms")

@@ -25,8 +25,6 @@ public static class JoinRoom
     public sealed class Handler(MySqlDataSource db, TimeProvider time, RoomGroups rooms, IHubContext<ChatHub, IChatClient> hub)
         : IRequestHandler<Command, Room>
     {
-        private const string InsertParticipantSql = "INSERT INTO room_participants (room_id, user_id, joined_at) VALUES (@RoomId, @UserId, @Now)";
-
         private const string PendingInviteSql = "SELECT id FROM room_invites WHERE room_id = @RoomId AND invitee_id = @UserId AND live = 1";
 
         private const string AcceptInviteSql = "UPDATE room_invites SET status = 'accepted', responded_at = @Now WHERE id = @InviteId";
@@ -40,8 +38,7 @@ public static class JoinRoom
             if (membership.IsParticipant)
                 return await connection.GetRoomAsync(command.RoomId, command.UserId, cancellationToken, transaction);
             // Private rooms are visible here only to the invited, so reaching this point is the right to join.
-            await connection.ExecuteAsync(new CommandDefinition(InsertParticipantSql, new { command.RoomId, command.UserId, Now = now },
-                transaction, cancellationToken: cancellationToken));
+            await connection.AddParticipantAsync(command.RoomId, command.UserId, now, transaction, cancellationToken);
             Invite? accepted = null;
             if (membership.IsInvited)
             {
@@ -55,7 +52,8 @@ public static class JoinRoom
             var user = await connection.GetUserSummaryAsync(command.UserId, cancellationToken, transaction);
             await transaction.CommitAsync(cancellationToken);
 
-            await rooms.AddUserAsync(command.RoomId, command.UserId);
+            await rooms.SyncUserAsync(command.RoomId, command.UserId,
+                () => connection.IsParticipantAsync(command.RoomId, command.UserId, cancellationToken));
             await rooms.Room(command.RoomId).ParticipantJoined(new ParticipantJoinedEvent(command.RoomId, user));
             if (accepted is not null)
                 await hub.Clients.Users(accepted.Inviter.Id, command.UserId).RoomInviteResponded(accepted);

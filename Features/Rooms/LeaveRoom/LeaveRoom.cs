@@ -20,7 +20,8 @@ public static class LeaveRoom
         public Validator() => RuleFor(x => x.RoomId).GreaterThan(0);
     }
 
-    public sealed class Handler(MySqlDataSource db, RoomGroups rooms) : IRequestHandler<Command, Unit>
+    public sealed class Handler(MySqlDataSource db, RoomGroups rooms, IConnectionTracker connections, TypingTracker typing)
+        : IRequestHandler<Command, Unit>
     {
         private const string DeleteParticipantSql = "DELETE FROM room_participants WHERE room_id = @RoomId AND user_id = @UserId";
 
@@ -43,9 +44,16 @@ public static class LeaveRoom
                 await connection.ExecuteAsync(new CommandDefinition(HandOverSql, command, transaction, cancellationToken: cancellationToken));
             await transaction.CommitAsync(cancellationToken);
 
+            // Typing there ends with the membership.
+            var wasTyping = false;
+            foreach (var connectionId in await connections.ConnectionsOfAsync(command.UserId))
+                wasTyping |= typing.Stop(connectionId, new TypingTarget(command.RoomId, null));
+            if (wasTyping)
+                await (await rooms.RoomExceptAsync(command.RoomId, command.UserId)).TypingStopped(new TypingEvent(command.RoomId, command.UserId));
             // Told first, then removed: the leaver's own connections hear ParticipantLeft too.
             await rooms.Room(command.RoomId).ParticipantLeft(new ParticipantLeftEvent(command.RoomId, command.UserId));
-            await rooms.RemoveUserAsync(command.RoomId, command.UserId);
+            await rooms.SyncUserAsync(command.RoomId, command.UserId,
+                () => connection.IsParticipantAsync(command.RoomId, command.UserId, cancellationToken));
             return Unit.Value;
         }
     }

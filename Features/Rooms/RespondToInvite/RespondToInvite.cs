@@ -31,8 +31,6 @@ public static class RespondToInvite
 
         private const string RespondSql = "UPDATE room_invites SET status = @Status, responded_at = @Now WHERE id = @InviteId AND live = 1";
 
-        private const string InsertParticipantSql = "INSERT INTO room_participants (room_id, user_id, joined_at) VALUES (@RoomId, @UserId, @Now)";
-
         public async Task<Invite> Handle(Command command, CancellationToken cancellationToken)
         {
             var now = time.UtcNowMs();
@@ -50,8 +48,7 @@ public static class RespondToInvite
             UserSummary? joined = null;
             if (command.Accept.Value)
             {
-                await connection.ExecuteAsync(new CommandDefinition(InsertParticipantSql, new { RoomId = roomId, command.UserId, Now = now },
-                    transaction, cancellationToken: cancellationToken));
+                await connection.AddParticipantAsync(roomId, command.UserId, now, transaction, cancellationToken);
                 joined = await connection.GetUserSummaryAsync(command.UserId, cancellationToken, transaction);
             }
             var invite = await connection.GetInviteAsync(command.InviteId, cancellationToken, transaction);
@@ -60,7 +57,7 @@ public static class RespondToInvite
             await hub.Clients.Users(invite.Inviter.Id, command.UserId).RoomInviteResponded(invite);
             if (joined is not null)
             {
-                await rooms.AddUserAsync(roomId, command.UserId);
+                await rooms.SyncUserAsync(roomId, command.UserId, () => connection.IsParticipantAsync(roomId, command.UserId, cancellationToken));
                 await rooms.Room(roomId).ParticipantJoined(new ParticipantJoinedEvent(roomId, joined));
             }
             return invite;

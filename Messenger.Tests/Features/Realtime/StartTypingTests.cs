@@ -93,7 +93,7 @@ public sealed class StartTypingTests : TestBase
 
         var e = Assert.ThrowsAsync<HubException>(() => bobTab.InvokeAsync("StartTyping", new { roomId = room.Id }));
 
-        Assert.That(ServerMessage(e!), Is.EqualTo($"403 Forbidden: you are not a participant of room {room.Id}"));
+        Assert.That(e!.Message, Is.EqualTo($"403 Forbidden: you are not a participant of room {room.Id}"));
         await aliceTab.AssertNoEventAsync("TypingStarted");
     }
 
@@ -109,8 +109,8 @@ public sealed class StartTypingTests : TestBase
         var e = Assert.ThrowsAsync<HubException>(() => bobTab.InvokeAsync("StartTyping", new { roomId = room.Id }));
         var unknown = Assert.ThrowsAsync<HubException>(() => bobTab.InvokeAsync("StartTyping", new { roomId = 999_999 }));
 
-        Assert.That(ServerMessage(e!), Does.StartWith("404 Not Found:"));
-        Assert.That(ServerMessage(unknown!), Does.StartWith("404 Not Found:"));
+        Assert.That(e!.Message, Does.StartWith("404 Not Found:"));
+        Assert.That(unknown!.Message, Does.StartWith("404 Not Found:"));
         await aliceTab.AssertNoEventAsync("TypingStarted");
     }
 

@@ -244,8 +244,8 @@ public sealed class JoinRoomTests : TestBase
         var empty = Assert.ThrowsAsync<HubException>(() => bobTab.InvokeAsync("JoinRoom", new { }));
         var none = Assert.ThrowsAsync<HubException>(() => bobTab.Connection.InvokeAsync("JoinRoom", (object?)null));
 
-        Assert.That(ServerMessage(empty!), Does.StartWith("400 Bad Request: roomId:"));
-        Assert.That(ServerMessage(none!), Does.StartWith("400 Bad Request: roomId:"));
+        Assert.That(empty!.Message, Does.StartWith("400 Bad Request: roomId:"));
+        Assert.That(none!.Message, Does.StartWith("400 Bad Request: roomId:"));
     }
 
     [Test]
@@ -258,7 +258,7 @@ public sealed class JoinRoomTests : TestBase
 
         var e = Assert.ThrowsAsync<HubException>(() => bobTab.InvokeAsync("JoinRoom", new { roomId = room.Id }));
 
-        Assert.That(ServerMessage(e!), Does.StartWith("404 Not Found:"));
+        Assert.That(e!.Message, Does.StartWith("404 Not Found:"));
     }
 
     [Test]
@@ -312,5 +312,16 @@ public sealed class JoinRoomTests : TestBase
         Assert.That((await aliceTab.NextAsync<ParticipantJoinedEvent>("ParticipantJoined")).User.Id, Is.EqualTo(bob.User.Id));
         await aliceTab.AssertNoEventAsync("ParticipantJoined");
         clients.ForEach(c => c.Dispose());
+    }
+
+    [Test]
+    public async Task Over_the_hub_an_argument_of_the_wrong_type_is_a_400()
+    {
+        var alice = await RegisterAsync("alice");
+        await using var tab = await HubClient.ConnectAsync(alice.AccessToken);
+
+        var e = Assert.ThrowsAsync<HubException>(() => tab.InvokeAsync("JoinRoom", new { roomId = "abc" }));
+
+        Assert.That(e!.Message, Does.StartWith("400 Bad Request: "));
     }
 }

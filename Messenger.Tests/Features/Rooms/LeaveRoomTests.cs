@@ -216,7 +216,7 @@ public sealed class LeaveRoomTests : TestBase
         Assert.That(await aliceTab.NextAsync<ParticipantLeftEvent>("ParticipantLeft"), Is.EqualTo(new ParticipantLeftEvent(room.Id, bob.User.Id)));
         Assert.That(await bobTab.NextAsync<ParticipantLeftEvent>("ParticipantLeft"), Is.EqualTo(new ParticipantLeftEvent(room.Id, bob.User.Id)));
         var again = Assert.ThrowsAsync<HubException>(() => bobTab.InvokeAsync("LeaveRoom", new { roomId = room.Id }));
-        Assert.That(ServerMessage(again!), Does.StartWith("404 Not Found:"));
+        Assert.That(again!.Message, Does.StartWith("404 Not Found:"));
     }
 
     [Test]
@@ -227,6 +227,40 @@ public sealed class LeaveRoomTests : TestBase
 
         var e = Assert.ThrowsAsync<HubException>(() => bobTab.InvokeAsync("LeaveRoom", new { }));
 
-        Assert.That(ServerMessage(e!), Does.StartWith("400 Bad Request: roomId:"));
+        Assert.That(e!.Message, Does.StartWith("400 Bad Request: roomId:"));
+    }
+
+    [Test]
+    public async Task Whoever_joins_an_empty_room_becomes_its_owner()
+    {
+        var alice = await RegisterAsync("alice");
+        var bob = await RegisterAsync("bob");
+        var room = await CreateRoomAsync(alice, "General");
+        await SendAsync(new LeaveRoom.Command(alice.User.Id, room.Id));
+
+        var joined = await SendAsync(new JoinRoom.Command(bob.User.Id, room.Id));
+
+        Assert.That(joined.OwnerId, Is.EqualTo(bob.User.Id));
+        Assert.That(joined.MyRole, Is.EqualTo("owner"));
+    }
+
+    [Test]
+    public async Task Leaving_while_typing_there_tells_the_room_typing_stopped()
+    {
+        var alice = await RegisterAsync("alice");
+        var bob = await RegisterAsync("bob");
+        var room = await CreateRoomAsync(alice, "General");
+        await SendAsync(new JoinRoom.Command(bob.User.Id, room.Id));
+        await using var aliceTab = await HubClient.ConnectAsync(alice.AccessToken);
+        await using var bobTab = await HubClient.ConnectAsync(bob.AccessToken);
+        await bobTab.InvokeAsync("StartTyping", new { roomId = room.Id });
+        await aliceTab.NextAsync<TypingEvent>("TypingStarted");
+
+        await bobTab.InvokeAsync("LeaveRoom", new { roomId = room.Id });
+
+        Assert.That(await aliceTab.NextAsync<TypingEvent>("TypingStopped"), Is.EqualTo(new TypingEvent(room.Id, bob.User.Id)));
+        await bobTab.DisposeAsync();
+        // Closing the connection later has nothing more to announce.
+        await aliceTab.AssertNoEventAsync("TypingStopped");
     }
 }

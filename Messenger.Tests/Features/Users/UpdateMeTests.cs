@@ -203,4 +203,14 @@ public sealed class UpdateMeTests : TestBase
 
     private static Task<long> SessionIdAsync(AuthResponse user) =>
         QuerySingleAsync<long>("SELECT session_id FROM refresh_tokens WHERE token_hash = UNHEX(SHA2(@Token, 256))", new { Token = user.RefreshToken });
+
+    [Test]
+    public async Task Validation_messages_read_after_the_field_they_are_keyed_by()
+    {
+        var alice = await RegisterAsync("alice");
+
+        var e = Assert.ThrowsAsync<FluentValidation.ValidationException>(() => SendAsync(Update(alice, bio: new string('b', 501))));
+
+        Assert.That(e!.Errors.Single().ErrorMessage, Is.EqualTo("must be 500 characters or fewer. You entered 501 characters"));
+    }
 }
