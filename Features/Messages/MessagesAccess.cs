@@ -207,6 +207,9 @@ public static class MessagesAccess
         roomId is { } room ? rooms.Room(room) : hub.Clients.Users(senderId, recipientId!.Value);
 }
 
+/// <summary>What the REST twins of both send slices take in the body; the target comes from the route.</summary>
+public sealed record MessageContent(string? Body, IReadOnlyList<long>? AttachmentIds, string? ClientMessageId);
+
 /// <summary>The shape SendDirectMessage and SendRoomMessage share, so one validator serves both.</summary>
 public interface ISendMessageCommand
 {

@@ -11,7 +11,20 @@ namespace Messenger.Features.Realtime;
 /// <summary>Who may type where, and who hears it: shared by StartTyping, StopTyping and Disconnect.</summary>
 public static class TypingAccess
 {
-    public static async Task EnsureMayTypeAsync(this MySqlConnection connection, long userId, TypingTarget target, CancellationToken cancellationToken)
+    /// <summary>
+    /// What StartTyping and StopTyping both do first: check the typist may type there, and find
+    /// who hears it.
+    /// </summary>
+    public static async Task<(TypingTarget Target, IChatClient Audience)> PrepareTypingAsync(this MySqlDataSource db,
+        IHubContext<ChatHub, IChatClient> hub, RoomGroups rooms, ITypingCommand command, CancellationToken cancellationToken)
+    {
+        var target = new TypingTarget(command.RoomId, command.ToUserId);
+        await using (var connection = await db.OpenConnectionAsync(cancellationToken))
+            await connection.EnsureMayTypeAsync(command.UserId, target, cancellationToken);
+        return (target, await hub.Clients.TypingAudienceAsync(rooms, command.UserId, target));
+    }
+
+    private static async Task EnsureMayTypeAsync(this MySqlConnection connection, long userId, TypingTarget target, CancellationToken cancellationToken)
     {
         if (target.ToUserId is { } toUserId)
         {

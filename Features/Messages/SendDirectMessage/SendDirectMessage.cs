@@ -17,8 +17,6 @@ public static class SendDirectMessage
     /// <summary>The hub method's argument (the REST twin takes the target from the route).</summary>
     public sealed record HubArgs(long ToUserId, string? Body, IReadOnlyList<long>? AttachmentIds, string? ClientMessageId);
 
-    public sealed record RestBody(string? Body, IReadOnlyList<long>? AttachmentIds, string? ClientMessageId);
-
     public sealed record Command(long SenderId, long ToUserId, string? Body, IReadOnlyList<long>? AttachmentIds, string? ClientMessageId)
         : IRequest<Message>, ISendMessageCommand;
 
@@ -74,11 +72,12 @@ public static class SendDirectMessage
     public sealed class Endpoint : ICarterModule
     {
         public void AddRoutes(IEndpointRouteBuilder app) =>
-            app.MapPost("/friends/{userId:long}/messages", async (long userId, RestBody body, IMediator mediator, HttpContext context,
+            app.MapPost("/friends/{userId:long}/messages", async (long userId, MessageContent body, IMediator mediator, HttpContext context,
                     CancellationToken ct) =>
                 {
                     var message = await mediator.Send(new Command(context.User.UserId(), userId, body.Body, body.AttachmentIds, body.ClientMessageId), ct);
-                    return Results.Created($"/messages/{message.Id}", message);
+                    // No Location: a message has no address of its own; it lives in its conversation's history.
+                    return Results.Created((string?)null, message);
                 })
                 .WithName(nameof(SendDirectMessage))
                 .WithTags("Messages")

@@ -15,8 +15,6 @@ public static class SendRoomMessage
     /// <summary>The hub method's argument (the REST twin takes the target from the route).</summary>
     public sealed record HubArgs(long RoomId, string? Body, IReadOnlyList<long>? AttachmentIds, string? ClientMessageId);
 
-    public sealed record RestBody(string? Body, IReadOnlyList<long>? AttachmentIds, string? ClientMessageId);
-
     public sealed record Command(long SenderId, long RoomId, string? Body, IReadOnlyList<long>? AttachmentIds, string? ClientMessageId)
         : IRequest<Message>, ISendMessageCommand;
 
@@ -67,11 +65,12 @@ public static class SendRoomMessage
     public sealed class Endpoint : ICarterModule
     {
         public void AddRoutes(IEndpointRouteBuilder app) =>
-            app.MapPost("/rooms/{roomId:long}/messages", async (long roomId, RestBody body, IMediator mediator, HttpContext context,
+            app.MapPost("/rooms/{roomId:long}/messages", async (long roomId, MessageContent body, IMediator mediator, HttpContext context,
                     CancellationToken ct) =>
                 {
                     var message = await mediator.Send(new Command(context.User.UserId(), roomId, body.Body, body.AttachmentIds, body.ClientMessageId), ct);
-                    return Results.Created($"/messages/{message.Id}", message);
+                    // No Location: a message has no address of its own; it lives in its conversation's history.
+                    return Results.Created((string?)null, message);
                 })
                 .WithName(nameof(SendRoomMessage))
                 .WithTags("Messages")

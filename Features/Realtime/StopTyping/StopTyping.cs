@@ -22,11 +22,9 @@ public static class StopTyping
     {
         public async Task<Unit> Handle(Command command, CancellationToken cancellationToken)
         {
-            var target = new TypingTarget(command.RoomId, command.ToUserId);
-            await using (var connection = await db.OpenConnectionAsync(cancellationToken))
-                await connection.EnsureMayTypeAsync(command.UserId, target, cancellationToken);
+            var (target, audience) = await db.PrepareTypingAsync(hub, rooms, command, cancellationToken);
             typing.Stop(command.ConnectionId, target);
-            await (await hub.Clients.TypingAudienceAsync(rooms, command.UserId, target)).TypingStopped(new TypingEvent(command.RoomId, command.UserId));
+            await audience.TypingStopped(new TypingEvent(command.RoomId, command.UserId));
             return Unit.Value;
         }
     }
