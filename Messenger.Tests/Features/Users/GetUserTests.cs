@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Messenger.Features.Friends.RemoveFriend;
+using Messenger.Features.Friends.SendFriendRequest;
 using Messenger.Features.Users.GetUser;
 using Messenger.Features.Users.UpdateMe;
 using Messenger.Infrastructure.Errors;
@@ -99,4 +101,33 @@ public sealed class GetUserTests : TestBase
 
     private static Task SetProfileAsync(long userId, string? bio, string? visibility) =>
         SendAsync(new UpdateMe.Command(userId, 0, null, bio, null, visibility, null, null));
+
+    [Test]
+    public async Task Friendship_reads_from_the_callers_side_through_every_state()
+    {
+        var alice = await RegisterAsync("alice");
+        var bob = await RegisterAsync("bob");
+        async Task<(string AliceSees, string BobSees)> Friendship() =>
+            ((await SendAsync(new GetUser.Query(alice.User.Id, bob.User.Id))).Friendship,
+             (await SendAsync(new GetUser.Query(bob.User.Id, alice.User.Id))).Friendship);
+
+        Assert.That(await Friendship(), Is.EqualTo(("none", "none")));
+        await SendAsync(new SendFriendRequest.Command(alice.User.Id, bob.User.Id));
+        Assert.That(await Friendship(), Is.EqualTo(("requestSent", "requestReceived")));
+        await SendAsync(new SendFriendRequest.Command(bob.User.Id, alice.User.Id));
+        Assert.That(await Friendship(), Is.EqualTo(("friends", "friends")));
+        await SendAsync(new RemoveFriend.Command(alice.User.Id, bob.User.Id));
+        Assert.That(await Friendship(), Is.EqualTo(("none", "none")));
+    }
+
+    [Test]
+    public async Task A_friends_only_bio_is_shown_to_friends()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        var carol = await RegisterAsync("carol");
+        await SetProfileAsync(alice.User.Id, bio: "for friends", visibility: "friends");
+
+        Assert.That((await SendAsync(new GetUser.Query(bob.User.Id, alice.User.Id))).Bio, Is.EqualTo("for friends"));
+        Assert.That((await SendAsync(new GetUser.Query(carol.User.Id, alice.User.Id))).Bio, Is.Null);
+    }
 }
