@@ -14,6 +14,7 @@ public sealed class HubClient : IAsyncDisposable
     private static readonly TimeSpan EventTimeout = TimeSpan.FromSeconds(10);
     private static readonly string[] EventNames = typeof(IChatClient).GetMethods().Select(m => m.Name).ToArray();
     private readonly ConcurrentDictionary<string, Channel<JsonElement>> _events = new();
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private HubClient(HubConnection connection) => Connection = connection;
 
@@ -34,6 +35,11 @@ public sealed class HubClient : IAsyncDisposable
         var client = new HubClient(Build(accessToken));
         foreach (var name in EventNames)
             client.Connection.On<JsonElement>(name, payload => client.Channel(name).Writer.TryWrite(payload));
+        client.Connection.Closed += _ =>
+        {
+            client._closed.TrySetResult();
+            return Task.CompletedTask;
+        };
         await client.Connection.StartAsync();
         await client.WaitUntilSetUpAsync();
         return client;
@@ -89,4 +95,13 @@ public sealed class HubClient : IAsyncDisposable
     public ValueTask DisposeAsync() => Connection.DisposeAsync();
 
     private Channel<JsonElement> Channel(string name) => _events.GetOrAdd(name, _ => System.Threading.Channels.Channel.CreateUnbounded<JsonElement>());
+
+    /// <summary>Asserts that the server closes this connection within 10 s.</summary>
+    public async Task AssertClosedByServerAsync()
+    {
+        var closed = await Task.WhenAny(_closed.Task, Task.Delay(EventTimeout)) == _closed.Task;
+        Assert.That(closed, Is.True, "the server did not close the connection");
+    }
+
+    public bool IsOpen => Connection.State == HubConnectionState.Connected;
 }

@@ -15,7 +15,8 @@ CREATE TABLE conversations (
 -- The clustered key (conversation_id, id) stores each conversation's messages together in id
 -- order, so a history page is one short range read at any depth and every column is covered.
 -- id is server-assigned and only grows: it is the order of the conversation.
--- (sender_id, client_message_id) makes sending idempotent; NULLs (no client id) never collide.
+-- (sender_id, client_message_id) makes sending idempotent; NULLs (no client id) never collide,
+-- and the binary collation keeps "aB3x" and "Ab3x" apart.
 CREATE TABLE messages (
   conversation_id BIGINT NOT NULL,
   id BIGINT NOT NULL AUTO_INCREMENT,
@@ -23,7 +24,7 @@ CREATE TABLE messages (
   sender_id BIGINT NOT NULL,
   recipient_id BIGINT NULL,
   body VARCHAR(4000) NOT NULL,
-  client_message_id VARCHAR(64) NULL,
+  client_message_id VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
   created_at DATETIME(3) NOT NULL,
   edited_at DATETIME(3) NULL,
   deleted_at DATETIME(3) NULL,

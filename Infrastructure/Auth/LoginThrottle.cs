@@ -4,75 +4,81 @@ using Microsoft.Extensions.Options;
 namespace Messenger.Infrastructure.Auth;
 
 /// <summary>
-/// Counts failed logins per login name and per client address in a sliding window. In-process:
-/// each instance counts its own failures, which still bounds guessing to a small multiple.
+/// Counts login attempts per login name and per client address in a sliding window. An attempt
+/// counts from the moment it starts, before its password is checked, so a burst sent all at once
+/// is held to the limit too; a successful one is then taken back. In-process: each instance
+/// counts its own, which still bounds guessing to a small multiple.
 /// </summary>
 public sealed class LoginThrottle(IOptions<LoginThrottleOptions> options, TimeProvider time)
 {
     private const int SweepAbove = 10_000;
     private readonly LoginThrottleOptions _options = options.Value;
-    private readonly ConcurrentDictionary<string, Queue<DateTime>> _failures = new();
+    private readonly ConcurrentDictionary<string, List<DateTime>> _attempts = new();
 
-    /// <summary>How long the caller must wait, or null when it may try now.</summary>
-    public TimeSpan? RetryAfter(string login, string address) =>
-        Max(RetryAfter(LoginKey(login), _options.MaxFailuresPerLogin), RetryAfter(AddressKey(address), _options.MaxFailuresPerAddress));
-
-    public void RecordFailure(string login, string address)
+    /// <summary>Counts an attempt and returns null, or returns how long to wait when over a limit (and counts nothing).</summary>
+    public TimeSpan? Begin(string login, string address)
     {
-        if (_failures.Count > SweepAbove)
+        if (_attempts.Count > SweepAbove)
             Sweep();
-        Add(LoginKey(login));
-        Add(AddressKey(address));
+        var (loginKey, addressKey) = (LoginKey(login), AddressKey(address));
+        var loginAttempts = _attempts.GetOrAdd(loginKey, _ => []);
+        var addressAttempts = _attempts.GetOrAdd(addressKey, _ => []);
+        // Always the login's list before the address's, so two threads never wait on each other in a circle.
+        lock (loginAttempts)
+        lock (addressAttempts)
+        {
+            var wait = Max(RetryAfter(loginAttempts, _options.MaxFailuresPerLogin), RetryAfter(addressAttempts, _options.MaxFailuresPerAddress));
+            if (wait is not null)
+                return wait;
+            var now = time.GetUtcNow().UtcDateTime;
+            loginAttempts.Add(now);
+            addressAttempts.Add(now);
+            return null;
+        }
     }
 
-    public void RecordSuccess(string login) => _failures.TryRemove(LoginKey(login), out _);
+    /// <summary>The attempt was right: it stops counting against the address, and the login's failures are forgiven.</summary>
+    public void Succeeded(string login, string address)
+    {
+        _attempts.TryRemove(LoginKey(login), out _);
+        if (!_attempts.TryGetValue(AddressKey(address), out var addressAttempts))
+            return;
+        lock (addressAttempts)
+            if (addressAttempts.Count > 0)
+                addressAttempts.RemoveAt(addressAttempts.Count - 1);
+    }
 
-    public void Clear() => _failures.Clear();
+    public void Clear() => _attempts.Clear();
 
     private static string LoginKey(string login) => "login:" + login.Trim().ToLowerInvariant();
     private static string AddressKey(string address) => "address:" + address;
     private TimeSpan Window => TimeSpan.FromMinutes(_options.WindowMinutes);
 
-    private void Add(string key)
+    private TimeSpan? RetryAfter(List<DateTime> attempts, int limit)
     {
-        var failures = _failures.GetOrAdd(key, _ => new Queue<DateTime>());
-        lock (failures)
-        {
-            Prune(failures);
-            failures.Enqueue(time.GetUtcNow().UtcDateTime);
-        }
-    }
-
-    private TimeSpan? RetryAfter(string key, int limit)
-    {
-        if (!_failures.TryGetValue(key, out var failures))
+        Prune(attempts);
+        if (attempts.Count < limit)
             return null;
-        lock (failures)
-        {
-            Prune(failures);
-            if (failures.Count < limit)
-                return null;
-            // Allowed again once enough of the oldest failures have left the window.
-            return failures.ElementAt(failures.Count - limit) + Window - time.GetUtcNow().UtcDateTime;
-        }
+        // Allowed again once enough of the oldest attempts have left the window.
+        return attempts[attempts.Count - limit] + Window - time.GetUtcNow().UtcDateTime;
     }
 
-    private void Prune(Queue<DateTime> failures)
+    private void Prune(List<DateTime> attempts)
     {
         var cutoff = time.GetUtcNow().UtcDateTime - Window;
-        while (failures.Count > 0 && failures.Peek() <= cutoff)
-            failures.Dequeue();
+        var expired = attempts.FindIndex(at => at > cutoff);
+        attempts.RemoveRange(0, expired < 0 ? attempts.Count : expired);
     }
 
     private void Sweep()
     {
-        foreach (var (key, failures) in _failures)
+        foreach (var (key, attempts) in _attempts)
         {
-            lock (failures)
+            lock (attempts)
             {
-                Prune(failures);
-                if (failures.Count == 0)
-                    _failures.TryRemove(key, out _);
+                Prune(attempts);
+                if (attempts.Count == 0)
+                    _attempts.TryRemove(key, out _);
             }
         }
     }

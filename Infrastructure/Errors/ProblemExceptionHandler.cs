@@ -14,6 +14,10 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             logger.LogError(exception, "Unhandled exception for {Method} {Path}", context.Request.Method, context.Request.Path);
             problem = new Problems.Problem(StatusCodes.Status500InternalServerError, "An unexpected error occurred.");
         }
+        else if (exception is MySqlConnector.MySqlException)
+        {
+            logger.LogWarning(exception, "Database busy for {Method} {Path}", context.Request.Method, context.Request.Path);
+        }
         else if (exception is BadHttpRequestException)
         {
             logger.LogInformation("Bad request for {Method} {Path}: {Reason}", context.Request.Method, context.Request.Path, exception.Message);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using FluentValidation;
 using Microsoft.AspNetCore.WebUtilities;
+using MySqlConnector;
 
 namespace Messenger.Infrastructure.Errors;
 
@@ -32,6 +33,9 @@ public static class Problems
         TooManyRequestsException t => new Problem(t.Status, t.Message, RetryAfter: t.RetryAfter),
         ProblemException p => new Problem(p.Status, p.Message, p.Field is null ? null : new Dictionary<string, string[]> { [p.Field] = [p.Message] }),
         BadHttpRequestException b => FromBadRequest(b),
+        // A full connection pool, a deadlock or a lock wait: the request was fine, the moment was not.
+        MySqlException { IsTransient: true } => new Problem(StatusCodes.Status503ServiceUnavailable,
+            "The database is busy; try again shortly.", RetryAfter: TimeSpan.FromSeconds(1)),
         _ => null,
     };
 

@@ -10,7 +10,12 @@ public static class RealtimeSetup
 {
     public static IServiceCollection AddRealtime(this IServiceCollection services)
     {
-        services.AddSignalR(o => o.AddFilter<HubProblemFilter>())
+        services.AddSingleton<SessionConnections>();
+        services.AddSignalR(o =>
+            {
+                o.AddFilter<SessionConnections>();
+                o.AddFilter<HubProblemFilter>();
+            })
             .AddJsonProtocol(o => JsonSetup.Configure(o.PayloadSerializerOptions));
         // Takes the place of the plain JSON protocol: the resolver keeps the last one of a name.
         services.AddSingleton<IHubProtocol>(provider =>
@@ -24,7 +29,9 @@ public static class RealtimeSetup
 
     public static WebApplication MapRealtime(this WebApplication app)
     {
-        app.MapHub<ChatHub>("/hubs/chat");
+        // A socket outliving its access token would outlive a revoked session too: it closes when
+        // the token expires, and the client reconnects with a fresh one.
+        app.MapHub<ChatHub>("/hubs/chat", o => o.CloseOnAuthenticationExpiration = true);
         return app;
     }
 

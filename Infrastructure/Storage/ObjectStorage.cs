@@ -76,8 +76,10 @@ public sealed class ObjectStorage(IMinioClient minio, IOptions<StorageOptions> o
         if (status == (ranged ? HttpStatusCode.PartialContent : HttpStatusCode.OK))
             return await response.Content.ReadAsStreamAsync(cancellationToken);
         response.Dispose();
+        // A replace or delete committed between reading the row and opening its object: the
+        // version asked for is gone, as the file may be.
         if (status == HttpStatusCode.NotFound)
-            throw new InvalidOperationException($"Object {key} has a row but is missing from bucket {_bucket}.");
+            throw new NotFoundException("The file was replaced or deleted while it was being read; ask again.");
         logger.LogWarning("Object storage answered {Status} reading {Key}", (int)status, key);
         throw new StorageUnavailableException();
     }

@@ -39,20 +39,20 @@ public static class Login
 
         public async Task<AuthResponse> Handle(Command command, CancellationToken cancellationToken)
         {
-            if (throttle.RetryAfter(command.Login, command.ClientAddress) is { } wait)
+            if (throttle.Begin(command.Login, command.ClientAddress) is { } wait)
                 throw new TooManyRequestsException("Too many failed logins; try again later.", wait);
 
-            await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            var user = await connection.QuerySingleOrDefaultAsync<UserRow>(
-                new CommandDefinition(FindUserSql, new { Login = command.Login.Trim() }, cancellationToken: cancellationToken));
+            UserRow? user;
+            await using (var lookup = await db.OpenConnectionAsync(cancellationToken))
+                user = await lookup.QuerySingleOrDefaultAsync<UserRow>(
+                    new CommandDefinition(FindUserSql, new { Login = command.Login.Trim() }, cancellationToken: cancellationToken));
 
+            // No pooled connection is held while the hash waits its turn behind others.
             if (!await passwords.VerifyAsync(user?.PasswordHash, command.Password, cancellationToken))
-            {
-                throttle.RecordFailure(command.Login, command.ClientAddress);
                 throw new UnauthorizedException("The login or password is incorrect.");
-            }
-            throttle.RecordSuccess(command.Login);
+            throttle.Succeeded(command.Login, command.ClientAddress);
 
+            await using var connection = await db.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var currentHash = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(LockUserSql, new { user!.Id }, transaction,
                 cancellationToken: cancellationToken));

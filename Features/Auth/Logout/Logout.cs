@@ -3,6 +3,7 @@ using Dapper;
 using MediatR;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
+using Messenger.Infrastructure.Realtime;
 using MySqlConnector;
 
 namespace Messenger.Features.Auth.Logout;
@@ -13,7 +14,7 @@ public static class Logout
 
     public sealed record Command(string? RefreshToken) : IRequest<Unit>;
 
-    public sealed class Handler(MySqlDataSource db, TimeProvider time) : IRequestHandler<Command, Unit>
+    public sealed class Handler(MySqlDataSource db, TimeProvider time, SessionConnections sockets) : IRequestHandler<Command, Unit>
     {
         // Two statements, not an UPDATE ... JOIN: the join locked the token row and the session row in an
         // order that deadlocked (a 500) against a concurrent refresh of the same token. A plain read
@@ -30,9 +31,11 @@ public static class Logout
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
             var sessionId = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(FindSessionSql,
                 new { TokenHash = TokenIssuer.HashRefreshToken(command.RefreshToken) }, cancellationToken: cancellationToken));
-            if (sessionId is not null)
-                await connection.ExecuteAsync(new CommandDefinition(RevokeSessionSql, new { SessionId = sessionId, Now = time.UtcNowMs() },
-                    cancellationToken: cancellationToken));
+            if (sessionId is null)
+                return Unit.Value;
+            await connection.ExecuteAsync(new CommandDefinition(RevokeSessionSql, new { SessionId = sessionId, Now = time.UtcNowMs() },
+                cancellationToken: cancellationToken));
+            sockets.CloseSession(sessionId.Value);
             return Unit.Value;
         }
     }

@@ -5,6 +5,7 @@ using MediatR;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.Realtime;
 using MySqlConnector;
 
 namespace Messenger.Features.Auth.Refresh;
@@ -15,7 +16,8 @@ public static class Refresh
 
     public sealed record Command(string? RefreshToken) : IRequest<AuthResponse>;
 
-    public sealed class Handler(MySqlDataSource db, TokenIssuer tokens, TimeProvider time) : IRequestHandler<Command, AuthResponse>
+    public sealed class Handler(MySqlDataSource db, TokenIssuer tokens, TimeProvider time, SessionConnections sockets)
+        : IRequestHandler<Command, AuthResponse>
     {
         // FOR UPDATE serialises two refreshes with the same token: the second sees it used.
         private const string FindTokenSql = """
@@ -53,6 +55,7 @@ public static class Refresh
                 await connection.ExecuteAsync(new CommandDefinition(RevokeSessionSql, new { token.SessionId, Now = now }, transaction,
                     cancellationToken: cancellationToken));
                 await transaction.CommitAsync(cancellationToken);
+                sockets.CloseSession(token.SessionId);
                 throw new UnauthorizedException("The refresh token was already used; the session has been revoked.");
             }
 

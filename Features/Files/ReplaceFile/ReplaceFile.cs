@@ -27,15 +27,17 @@ public static class ReplaceFile
         // a reader sees the old bytes or the new ones, never a mix.
         public async Task<FileInfo> Handle(Command command, CancellationToken cancellationToken)
         {
-            await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            if (await connection.EnsureOwnerAsync(command.UserId, command.FileId, cancellationToken))
-                throw new ConflictException($"File {command.FileId} is your avatar; change it with PUT /users/me/avatar.");
+            await using (var check = await db.OpenConnectionAsync(cancellationToken))
+                if (await check.EnsureOwnerAsync(command.UserId, command.FileId, cancellationToken))
+                    throw new ConflictException($"File {command.FileId} is your avatar; change it with PUT /users/me/avatar.");
 
+            // No pooled connection is held while the body streams to storage, however slowly it comes.
             var stored = await storage.StoreAsync(command.Upload, command.Upload.ContentType, cancellationToken);
             string oldKey;
             FileInfo file;
             try
             {
+                await using var connection = await db.OpenConnectionAsync(cancellationToken);
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
                 oldKey = await connection.LockObjectKeyAsync(transaction, command.UserId, command.FileId, cancellationToken);
                 var now = time.UtcNowMs();

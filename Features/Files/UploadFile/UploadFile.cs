@@ -16,15 +16,20 @@ public static class UploadFile
         : IRequestHandler<Command, FileInfo>
     {
         // The object first, then the row: a row never points at bytes that are not there yet.
+        // Once the object is stored the row is written whatever the client does: a cancellation
+        // between the insert and the read would otherwise discard the object of a committed row.
         public async Task<FileInfo> Handle(Command command, CancellationToken cancellationToken)
         {
             var stored = await storage.StoreAsync(command.Upload, command.Upload.ContentType, cancellationToken);
             try
             {
-                await using var connection = await db.OpenConnectionAsync(cancellationToken);
-                var fileId = await connection.InsertFileAsync(null, command.UserId, command.Upload, command.Upload.ContentType, stored,
-                    time.UtcNowMs(), cancellationToken);
-                return await connection.GetFileInfoAsync(fileId, cancellationToken);
+                await using var connection = await db.OpenConnectionAsync(CancellationToken.None);
+                await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
+                var fileId = await connection.InsertFileAsync(transaction, command.UserId, command.Upload, command.Upload.ContentType, stored,
+                    time.UtcNowMs(), CancellationToken.None);
+                var file = await connection.GetFileInfoAsync(fileId, CancellationToken.None, transaction);
+                await transaction.CommitAsync(CancellationToken.None);
+                return file;
             }
             catch
             {

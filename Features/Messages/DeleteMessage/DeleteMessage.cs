@@ -25,8 +25,11 @@ public static class DeleteMessage
     public sealed class Handler(MySqlDataSource db, TimeProvider time, RoomGroups rooms, IHubContext<ChatHub, IChatClient> hub)
         : IRequestHandler<Command, Unit>
     {
+        // The owner of a room they have left (the last one out) is no owner any more: room_owner_id is null then.
         private const string FindSql = $"""
-            SELECT m.room_id, m.sender_id, m.recipient_id, m.deleted_at, r.owner_id AS room_owner_id
+            SELECT m.room_id, m.sender_id, m.recipient_id, m.deleted_at,
+                   CASE WHEN EXISTS (SELECT 1 FROM room_participants p WHERE p.room_id = r.id AND p.user_id = r.owner_id)
+                        THEN r.owner_id END AS room_owner_id
             FROM messages m LEFT JOIN rooms r ON r.id = m.room_id
             WHERE m.id = @MessageId AND {MessagesAccess.ViewerMaySee}
             FOR UPDATE

@@ -23,13 +23,22 @@ public static class Connect
             // Tracked before the rooms are read: a join or leave committed meanwhile either shows
             // in the read or finds this connection in the tracker (see RoomGroups).
             var cameOnline = await connections.ConnectedAsync(command.UserId, command.ConnectionId);
-            await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            await rooms.AddConnectionAsync(command.UserId, command.ConnectionId,
-                () => connection.RoomIdsOfUserAsync(command.UserId, cancellationToken));
-            if (!cameOnline)
-                return Unit.Value;
-            var friends = await connection.FriendIdsAsync(command.UserId, cancellationToken);
-            await hub.Clients.Users(friends).PresenceChanged(new PresenceChangedEvent(command.UserId, Online: true));
+            try
+            {
+                await using var connection = await db.OpenConnectionAsync(cancellationToken);
+                await rooms.AddConnectionAsync(command.UserId, command.ConnectionId,
+                    () => connection.RoomIdsOfUserAsync(command.UserId, cancellationToken));
+                if (!cameOnline)
+                    return Unit.Value;
+                var friends = await connection.FriendIdsAsync(command.UserId, cancellationToken);
+                await hub.Clients.Users(friends).PresenceChanged(new PresenceChangedEvent(command.UserId, Online: true));
+            }
+            catch
+            {
+                // SignalR does not call OnDisconnectedAsync after a failed OnConnectedAsync.
+                await connections.DisconnectedAsync(command.UserId, command.ConnectionId);
+                throw;
+            }
             return Unit.Value;
         }
     }

@@ -54,7 +54,7 @@ public static class CreateRoom
             var room = await connection.GetRoomAsync(roomId, command.UserId, cancellationToken, transaction);
             await transaction.CommitAsync(cancellationToken);
 
-            await rooms.SyncUserAsync(roomId, command.UserId, () => connection.IsParticipantAsync(roomId, command.UserId, cancellationToken));
+            await rooms.SyncUserAsync(roomId, command.UserId, () => connection.IsParticipantAsync(roomId, command.UserId, CancellationToken.None));
             return room;
         }
     }

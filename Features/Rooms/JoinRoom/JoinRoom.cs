@@ -53,7 +53,7 @@ public static class JoinRoom
             await transaction.CommitAsync(cancellationToken);
 
             await rooms.SyncUserAsync(command.RoomId, command.UserId,
-                () => connection.IsParticipantAsync(command.RoomId, command.UserId, cancellationToken));
+                () => connection.IsParticipantAsync(command.RoomId, command.UserId, CancellationToken.None));
             await rooms.Room(command.RoomId).ParticipantJoined(new ParticipantJoinedEvent(command.RoomId, user));
             if (accepted is not null)
                 await hub.Clients.Users(accepted.Inviter.Id, command.UserId).RoomInviteResponded(accepted);

@@ -53,7 +53,7 @@ public static class LeaveRoom
             // Told first, then removed: the leaver's own connections hear ParticipantLeft too.
             await rooms.Room(command.RoomId).ParticipantLeft(new ParticipantLeftEvent(command.RoomId, command.UserId));
             await rooms.SyncUserAsync(command.RoomId, command.UserId,
-                () => connection.IsParticipantAsync(command.RoomId, command.UserId, cancellationToken));
+                () => connection.IsParticipantAsync(command.RoomId, command.UserId, CancellationToken.None));
             return Unit.Value;
         }
     }

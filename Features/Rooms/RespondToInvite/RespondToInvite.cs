@@ -57,7 +57,7 @@ public static class RespondToInvite
             await hub.Clients.Users(invite.Inviter.Id, command.UserId).RoomInviteResponded(invite);
             if (joined is not null)
             {
-                await rooms.SyncUserAsync(roomId, command.UserId, () => connection.IsParticipantAsync(roomId, command.UserId, cancellationToken));
+                await rooms.SyncUserAsync(roomId, command.UserId, () => connection.IsParticipantAsync(roomId, command.UserId, CancellationToken.None));
                 await rooms.Room(roomId).ParticipantJoined(new ParticipantJoinedEvent(roomId, joined));
             }
             return invite;

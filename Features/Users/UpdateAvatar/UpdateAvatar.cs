@@ -19,8 +19,11 @@ public static class UpdateAvatar
     public sealed class Handler(MySqlDataSource db, ObjectStorage storage, OrphanObjects orphans, TimeProvider time)
         : IRequestHandler<Command, MeProfile>
     {
+        // Locks the user row whether or not there is an avatar, before the new file's insert takes
+        // a shared lock on it (its foreign key): shared-then-exclusive on one row deadlocked when
+        // two avatar changes, or an avatar change and a profile update, ran at once.
         private const string LockOldAvatarSql = """
-            SELECT f.id, f.object_key FROM users u JOIN files f ON f.id = u.avatar_file_id WHERE u.id = @UserId FOR UPDATE
+            SELECT f.id, f.object_key FROM users u LEFT JOIN files f ON f.id = u.avatar_file_id WHERE u.id = @UserId FOR UPDATE
             """;
 
         private const string SetAvatarSql = "UPDATE users SET avatar_file_id = @FileId WHERE id = @UserId";
@@ -40,17 +43,17 @@ public static class UpdateAvatar
                 await using var connection = await db.OpenConnectionAsync(cancellationToken);
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
                 var now = time.UtcNowMs();
+                old = await connection.QuerySingleAsync<OldAvatar>(new CommandDefinition(LockOldAvatarSql,
+                    new { command.UserId }, transaction, cancellationToken: cancellationToken));
                 var fileId = await connection.InsertFileAsync(transaction, command.UserId, command.Upload, contentType, stored, now,
                     cancellationToken);
-                old = await connection.QuerySingleOrDefaultAsync<OldAvatar>(new CommandDefinition(LockOldAvatarSql,
-                    new { command.UserId }, transaction, cancellationToken: cancellationToken));
                 await connection.ExecuteAsync(new CommandDefinition(SetAvatarSql, new { FileId = fileId, command.UserId }, transaction,
                     cancellationToken: cancellationToken));
-                if (old is not null)
+                if (old.Id is not null)
                 {
                     await connection.ExecuteAsync(new CommandDefinition(DeleteFileSql, new { FileId = old.Id }, transaction,
                         cancellationToken: cancellationToken));
-                    await OrphanObjects.RecordAsync(connection, transaction, old.ObjectKey, now, cancellationToken);
+                    await OrphanObjects.RecordAsync(connection, transaction, old.ObjectKey!, now, cancellationToken);
                 }
                 profile = (await connection.FindMeProfileAsync(command.UserId, cancellationToken, transaction))!;
                 await transaction.CommitAsync(cancellationToken);
@@ -60,12 +63,12 @@ public static class UpdateAvatar
                 await orphans.DiscardAsync(stored.Key);
                 throw;
             }
-            if (old is not null)
+            if (old.ObjectKey is not null)
                 await orphans.RemoveAsync(old.ObjectKey);
             return profile;
         }
 
-        private sealed record OldAvatar(long Id, string ObjectKey);
+        private sealed record OldAvatar(long? Id, string? ObjectKey);
 
         private static string? ImageTypeOf(ReadOnlySpan<byte> head) => head switch
         {

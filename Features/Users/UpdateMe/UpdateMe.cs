@@ -5,6 +5,7 @@ using MediatR;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.Realtime;
 using MySqlConnector;
 
 namespace Messenger.Features.Users.UpdateMe;
@@ -32,7 +33,7 @@ public static class UpdateMe
         }
     }
 
-    public sealed class Handler(MySqlDataSource db, PasswordHasher passwords, TimeProvider time) : IRequestHandler<Command, MeProfile>
+    public sealed class Handler(MySqlDataSource db, PasswordHasher passwords, TimeProvider time, SessionConnections sockets) : IRequestHandler<Command, MeProfile>
     {
         private const string PasswordHashSql = "SELECT password_hash FROM users WHERE id = @UserId";
 
@@ -53,17 +54,20 @@ public static class UpdateMe
 
         public async Task<MeProfile> Handle(Command command, CancellationToken cancellationToken)
         {
-            await using var connection = await db.OpenConnectionAsync(cancellationToken);
             string? newHash = null;
             if (command.NewPassword is not null)
             {
-                var currentHash = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(PasswordHashSql,
-                    new { command.UserId }, cancellationToken: cancellationToken));
+                string? currentHash;
+                await using (var lookup = await db.OpenConnectionAsync(cancellationToken))
+                    currentHash = await lookup.QuerySingleOrDefaultAsync<string>(new CommandDefinition(PasswordHashSql,
+                        new { command.UserId }, cancellationToken: cancellationToken));
+                // No pooled connection is held while the hashes wait their turn behind others.
                 if (!await passwords.VerifyAsync(currentHash, command.CurrentPassword!, cancellationToken))
                     throw new BadRequestException("is not correct", "currentPassword");
                 newHash = await passwords.HashAsync(command.NewPassword, cancellationToken);
             }
 
+            await using var connection = await db.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var updated = await connection.ExecuteAsync(new CommandDefinition(UpdateSql, new
             {
@@ -81,6 +85,8 @@ public static class UpdateMe
                     new { command.UserId, command.SessionId, Now = time.UtcNowMs() }, transaction, cancellationToken: cancellationToken));
             var profile = await connection.FindMeProfileAsync(command.UserId, cancellationToken, transaction);
             await transaction.CommitAsync(cancellationToken);
+            if (newHash is not null)
+                sockets.CloseOtherSessions(command.UserId, command.SessionId);
             return profile!;
         }
     }

@@ -153,4 +153,17 @@ public sealed class LoginTests : TestBase
 
     private static Dictionary<string, string> WithoutTraceId(JsonElement problem) =>
         problem.EnumerateObject().Where(p => p.Name != "traceId").ToDictionary(p => p.Name, p => p.Value.GetRawText());
+
+    [Test]
+    public async Task A_burst_of_wrong_passwords_sent_at_once_is_held_to_the_limit()
+    {
+        await RegisterAsync("alice");
+        using var client = CreateClient();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ =>
+            client.PostAsJsonAsync("/auth/login", new { login = "alice", password = "wrong-password" })));
+
+        Assert.That(responses.Count(r => r.StatusCode == HttpStatusCode.Unauthorized), Is.EqualTo(10));
+        Assert.That(responses.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests), Is.EqualTo(20));
+    }
 }

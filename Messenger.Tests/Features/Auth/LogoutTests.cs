@@ -101,4 +101,18 @@ public sealed class LogoutTests : TestBase
         var expires = cookie.Split(';').Select(p => p.Trim()).Single(p => p.StartsWith("expires=", StringComparison.OrdinalIgnoreCase));
         Assert.That(DateTimeOffset.Parse(expires["expires=".Length..]), Is.LessThan(DateTimeOffset.UtcNow));
     }
+
+    [Test]
+    public async Task Logging_out_closes_the_sessions_open_sockets_at_once()
+    {
+        var alice = await RegisterAsync("alice");
+        var other = await LoginAsync("alice");
+        await using var loggedOut = await HubClient.ConnectAsync(alice.AccessToken);
+        await using var stillIn = await HubClient.ConnectAsync(other.AccessToken);
+
+        await SendAsync(new Logout.Command(alice.RefreshToken));
+
+        await loggedOut.AssertClosedByServerAsync();
+        Assert.That(stillIn.IsOpen, Is.True, "another session is not touched");
+    }
 }

@@ -174,4 +174,16 @@ public sealed class RefreshTests : TestBase
             Assert.That(statuses.Count(s => s == HttpStatusCode.Unauthorized), Is.EqualTo(7), $"round {round}: {string.Join(", ", statuses)}");
         }
     }
+
+    [Test]
+    public async Task Reusing_a_rotated_token_closes_the_sessions_open_sockets()
+    {
+        var alice = await RegisterAsync("alice");
+        var rotated = await SendAsync(new Refresh.Command(alice.RefreshToken));
+        await using var socket = await HubClient.ConnectAsync(rotated.AccessToken);
+
+        Assert.ThrowsAsync<UnauthorizedException>(() => SendAsync(new Refresh.Command(alice.RefreshToken)));
+
+        await socket.AssertClosedByServerAsync();
+    }
 }

@@ -77,4 +77,18 @@ public sealed class DeleteMessageTests : TestBase
         Assert.ThrowsAsync<ForbiddenException>(() => SendAsync(new DeleteMessage.Command(bob.User.Id, sent.Id)),
             "the recipient sees it but did not write it");
     }
+
+    [Test]
+    public async Task An_owner_who_left_an_emptied_room_no_longer_deletes_its_messages()
+    {
+        var owner = await RegisterAsync("owner");
+        var bob = await RegisterAsync("bob");
+        var room = await SendAsync(new CreateRoom.Command(owner.User.Id, "general", null, false));
+        await SendAsync(new JoinRoom.Command(bob.User.Id, room.Id));
+        var bobs = await SendAsync(new SendRoomMessage.Command(bob.User.Id, room.Id, "bob's", null, null));
+        await SendAsync(new Messenger.Features.Rooms.LeaveRoom.LeaveRoom.Command(bob.User.Id, room.Id));
+        await SendAsync(new Messenger.Features.Rooms.LeaveRoom.LeaveRoom.Command(owner.User.Id, room.Id));
+
+        Assert.ThrowsAsync<ForbiddenException>(() => SendAsync(new DeleteMessage.Command(owner.User.Id, bobs.Id)));
+    }
 }

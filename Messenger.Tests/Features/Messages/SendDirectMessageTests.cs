@@ -142,4 +142,16 @@ public sealed class SendDirectMessageTests : TestBase
         Assert.That(response.Headers.RetryAfter, Is.Not.Null);
         Assert.That(await QuerySingleAsync<long>("SELECT COUNT(*) FROM messages"), Is.EqualTo(20));
     }
+
+    [Test]
+    public async Task Client_message_ids_differing_only_in_case_are_different_messages()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+
+        var first = await SendAsync(new SendDirectMessage.Command(alice.User.Id, bob.User.Id, "one", null, "aB3x"));
+        var second = await SendAsync(new SendDirectMessage.Command(alice.User.Id, bob.User.Id, "two", null, "Ab3x"));
+
+        Assert.That(second.Id, Is.Not.EqualTo(first.Id));
+        Assert.That(await QuerySingleAsync<long>("SELECT COUNT(*) FROM messages"), Is.EqualTo(2));
+    }
 }

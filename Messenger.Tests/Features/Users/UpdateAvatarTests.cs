@@ -105,4 +105,21 @@ public sealed class UpdateAvatarTests : StorageTestBase
 
         await AssertProblemAsync(await alice.PutAsync("/users/me/avatar", content), HttpStatusCode.UnsupportedMediaType);
     }
+
+    [Test]
+    public async Task Avatar_changes_and_profile_updates_at_once_all_succeed_and_leave_one_avatar()
+    {
+        var (aliceId, alice) = await SignedInAsync("alice");
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 6).SelectMany(i => new[]
+        {
+            alice.PutAsync("/users/me/avatar", FileForm(RandomBytes(500, PngHeader), $"me{i}.png", "image/png")),
+            alice.PatchAsJsonAsync("/users/me", new { bio = $"bio {i}" }),
+        }));
+
+        Assert.That(responses.Select(r => r.StatusCode), Is.All.EqualTo(HttpStatusCode.OK));
+        Assert.That(await CountAsync("files"), Is.EqualTo(1), "each new avatar replaced the one before");
+        Assert.That(await QuerySingleAsync<long>("SELECT avatar_file_id FROM users WHERE id = @Id", new { Id = aliceId }),
+            Is.EqualTo(await QuerySingleAsync<long>("SELECT id FROM files")));
+    }
 }

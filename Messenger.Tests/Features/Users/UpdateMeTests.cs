@@ -213,4 +213,20 @@ public sealed class UpdateMeTests : TestBase
 
         Assert.That(e!.Errors.Single().ErrorMessage, Is.EqualTo("must be 500 characters or fewer. You entered 501 characters"));
     }
+
+    [Test]
+    public async Task A_password_change_closes_the_sockets_of_the_other_sessions_only()
+    {
+        var alice = await RegisterAsync("alice");
+        var other = await LoginAsync("alice");
+        await using var changing = await HubClient.ConnectAsync(alice.AccessToken);
+        await using var elsewhere = await HubClient.ConnectAsync(other.AccessToken);
+        var session = await QuerySingleAsync<long>("SELECT session_id FROM refresh_tokens WHERE token_hash = UNHEX(SHA2(@T, 256))",
+            new { T = alice.RefreshToken });
+
+        await SendAsync(new UpdateMe.Command(alice.User.Id, session, null, null, null, null, Password, "a-new-password"));
+
+        await elsewhere.AssertClosedByServerAsync();
+        Assert.That(changing.IsOpen, Is.True);
+    }
 }
