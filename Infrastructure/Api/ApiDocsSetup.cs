@@ -18,7 +18,8 @@ public static class ApiDocsSetup
                 document.Info.Description =
                     "Real-time chat backend. Errors are RFC 9457 problem+json; validation errors carry `errors` keyed by " +
                     "camelCase field. Times are UTC with exactly three fractional digits. Authenticated calls send " +
-                    "`Authorization: Bearer <accessToken>`. List endpoints take `limit` 1-100 (default 50).";
+                    "`Authorization: Bearer <accessToken>`. List endpoints take `limit` 1-100 (default 50). A 503 with " +
+                    "Retry-After means a dependency (database or storage) is busy or down: try again.";
                 return Task.CompletedTask;
             });
         });
