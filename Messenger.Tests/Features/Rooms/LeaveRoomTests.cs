@@ -1,3 +1,4 @@
+using Messenger.Features.Auth;
 using Messenger.Features.Rooms;
 using Messenger.Features.Rooms.GetRoom;
 using Messenger.Features.Rooms.InviteToRoom;
@@ -16,10 +17,7 @@ public sealed class LeaveRoomTests : TestBase
     [Test]
     public async Task A_member_leaves_and_the_room_forgets_them()
     {
-        var alice = await RegisterAsync("alice");
-        var bob = await RegisterAsync("bob");
-        var room = await CreateRoomAsync(alice, "General");
-        await SendAsync(new JoinRoom.Command(bob.User.Id, room.Id));
+        var (alice, bob, room) = await AliceOwnsARoomBobJoinedAsync();
 
         await SendAsync(new LeaveRoom.Command(bob.User.Id, room.Id));
 
@@ -187,10 +185,7 @@ public sealed class LeaveRoomTests : TestBase
     [Test]
     public async Task Over_http_leaving_is_204_and_leaving_again_404()
     {
-        var alice = await RegisterAsync("alice");
-        var bob = await RegisterAsync("bob");
-        var room = await CreateRoomAsync(alice, "General");
-        await SendAsync(new JoinRoom.Command(bob.User.Id, room.Id));
+        var (alice, bob, room) = await AliceOwnsARoomBobJoinedAsync();
         using var client = CreateClient(bob.AccessToken);
 
         var left = await client.PostAsync($"/rooms/{room.Id}/leave", null);
@@ -204,10 +199,7 @@ public sealed class LeaveRoomTests : TestBase
     [Test]
     public async Task Over_the_hub_LeaveRoom_leaves_and_tells_the_room()
     {
-        var alice = await RegisterAsync("alice");
-        var bob = await RegisterAsync("bob");
-        var room = await CreateRoomAsync(alice, "General");
-        await SendAsync(new JoinRoom.Command(bob.User.Id, room.Id));
+        var (alice, bob, room) = await AliceOwnsARoomBobJoinedAsync();
         await using var aliceTab = await HubClient.ConnectAsync(alice.AccessToken);
         await using var bobTab = await HubClient.ConnectAsync(bob.AccessToken);
 
@@ -247,10 +239,7 @@ public sealed class LeaveRoomTests : TestBase
     [Test]
     public async Task Leaving_while_typing_there_tells_the_room_typing_stopped()
     {
-        var alice = await RegisterAsync("alice");
-        var bob = await RegisterAsync("bob");
-        var room = await CreateRoomAsync(alice, "General");
-        await SendAsync(new JoinRoom.Command(bob.User.Id, room.Id));
+        var (alice, bob, room) = await AliceOwnsARoomBobJoinedAsync();
         await using var aliceTab = await HubClient.ConnectAsync(alice.AccessToken);
         await using var bobTab = await HubClient.ConnectAsync(bob.AccessToken);
         await bobTab.InvokeAsync("StartTyping", new { roomId = room.Id });
@@ -262,5 +251,14 @@ public sealed class LeaveRoomTests : TestBase
         await bobTab.DisposeAsync();
         // Closing the connection later has nothing more to announce.
         await aliceTab.AssertNoEventAsync("TypingStopped");
+    }
+
+    private static async Task<(AuthResponse Alice, AuthResponse Bob, Room Room)> AliceOwnsARoomBobJoinedAsync()
+    {
+        var alice = await RegisterAsync("alice");
+        var bob = await RegisterAsync("bob");
+        var room = await CreateRoomAsync(alice, "General");
+        await SendAsync(new JoinRoom.Command(bob.User.Id, room.Id));
+        return (alice, bob, room);
     }
 }
