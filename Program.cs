@@ -19,7 +19,7 @@ builder.Services.AddApiJson();
 builder.Services.AddTokenAuth(builder.Configuration);
 builder.Services.AddApiDocs();
 builder.Services.AddHealth();
-builder.Services.AddRealtime();
+builder.Services.AddRealtime(builder.Configuration);
 builder.Services.AddSendRateLimit(builder.Configuration);
 builder.Services.AddCarter();
 

@@ -165,17 +165,23 @@ public sealed class Testing
     {
         await using var db = new MySqlConnection(ConnectionString);
         await db.OpenAsync();
-        var conversationId = await db.ExecuteScalarAsync<long>("""
+        await using var transaction = await db.BeginTransactionAsync();
+        var conversation = await db.QuerySingleAsync<(long Id, long Version)>("""
             INSERT INTO conversations (user_low, user_high) VALUES (LEAST(@From, @To), GREATEST(@From, @To))
             ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id);
-            SELECT LAST_INSERT_ID();
-            """, new { From = from, To = to });
+            SELECT id, version FROM conversations WHERE id = LAST_INSERT_ID() FOR UPDATE;
+            """, new { From = from, To = to }, transaction);
         await db.ExecuteAsync("""
-            INSERT INTO messages (conversation_id, sender_id, recipient_id, body, created_at)
-            VALUES (@ConversationId, @From, @To, @Body, UTC_TIMESTAMP(3))
-            """, Enumerable.Range(1, count).Select(i => new { ConversationId = conversationId, From = from, To = to, Body = $"seed {i}" }));
-        return (await db.QueryAsync<long>("SELECT id FROM messages WHERE conversation_id = @ConversationId ORDER BY id",
-            new { ConversationId = conversationId })).AsList();
+            INSERT INTO messages (conversation_id, sender_id, recipient_id, body, created_at, version)
+            VALUES (@ConversationId, @From, @To, @Body, UTC_TIMESTAMP(3), @Version)
+            """, Enumerable.Range(1, count).Select(i => new
+            {
+                ConversationId = conversation.Id, From = from, To = to, Body = $"seed {i}", Version = conversation.Version + i,
+            }), transaction);
+        await db.ExecuteAsync("UPDATE conversations SET version = @Version WHERE id = @Id",
+            new { conversation.Id, Version = conversation.Version + count }, transaction);
+        await transaction.CommitAsync();
+        return (await db.QueryAsync<long>("SELECT id FROM messages WHERE conversation_id = @Id ORDER BY id", new { conversation.Id })).AsList();
     }
 
     /// <summary>Creates a room through the CreateRoom slice; its owner is its only participant.</summary>

@@ -1,5 +1,5 @@
 using Dapper;
-using Messenger.Features.Messages;
+using Messenger.Features.Conversations;
 using Messenger.Infrastructure.Errors;
 using Messenger.Infrastructure.Storage;
 using MySqlConnector;
@@ -24,7 +24,7 @@ public static class FilesAccess
         (f.owner_id = @ViewerId
          OR EXISTS (SELECT 1 FROM users avatar_user WHERE avatar_user.avatar_file_id = f.id)
          OR EXISTS (SELECT 1 FROM message_attachments ma JOIN messages m ON m.id = ma.message_id
-                    WHERE ma.file_id = f.id AND {MessagesAccess.ViewerMaySee}))
+                    WHERE ma.file_id = f.id AND {ConversationsAccess.ViewerMaySee}))
         """;
 
     /// <summary>The FileInfo columns of a files row aliased <c>f</c>.</summary>

@@ -15,10 +15,6 @@ public sealed record InviteRoom(long Id, string Name, bool IsPrivate);
 public sealed record Invite(
     long Id, InviteRoom Room, UserSummary Inviter, UserSummary Invitee, string Status, DateTime CreatedAt, DateTime? RespondedAt);
 
-public sealed record ParticipantJoinedEvent(long RoomId, UserSummary User);
-
-public sealed record ParticipantLeftEvent(long RoomId, long UserId);
-
 /// <summary>Where a user stands in a room; the one place the room visibility rule lives.</summary>
 public sealed class RoomMembership
 {

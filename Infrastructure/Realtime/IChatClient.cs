@@ -1,9 +1,13 @@
 using Messenger.Features.Friends;
 using Messenger.Features.Messages;
 using Messenger.Features.Rooms;
+using Messenger.Features.Users;
 
 namespace Messenger.Infrastructure.Realtime;
 
+public sealed record MessageDeletedEvent(long MessageId, long? RoomId, long SenderId, long? RecipientId, long Version);
+public sealed record ParticipantJoinedEvent(long RoomId, UserSummary User);
+public sealed record ParticipantLeftEvent(long RoomId, long UserId);
 public sealed record FriendRemovedEvent(long UserId);
 public sealed record PresenceChangedEvent(long UserId, bool Online);
 public sealed record TypingEvent(long? RoomId, long UserId);

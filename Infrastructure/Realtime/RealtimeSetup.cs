@@ -1,5 +1,6 @@
 using Messenger.Infrastructure.Api;
 using Messenger.Infrastructure.Auth;
+using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.Options;
@@ -8,8 +9,10 @@ namespace Messenger.Infrastructure.Realtime;
 
 public static class RealtimeSetup
 {
-    public static IServiceCollection AddRealtime(this IServiceCollection services)
+    public static IServiceCollection AddRealtime(this IServiceCollection services, IConfiguration configuration)
     {
+        services.Configure<RealtimeOptions>(configuration.GetSection(RealtimeOptions.Section));
+        services.AddSingleton<ConversationOrder>();
         services.AddSingleton<SessionConnections>();
         services.AddSignalR(o =>
             {
@@ -29,9 +32,12 @@ public static class RealtimeSetup
 
     public static WebApplication MapRealtime(this WebApplication app)
     {
-        // A socket outliving its access token would outlive a revoked session too: it closes when
-        // the token expires, and the client reconnects with a fresh one.
-        app.MapHub<ChatHub>("/hubs/chat", o => o.CloseOnAuthenticationExpiration = true);
+        // MapHub as it is, but for the outbound buffer between the hub and each socket. A socket
+        // outliving its access token would outlive a revoked session too: it closes when the token
+        // expires, and the client reconnects with a fresh one.
+        app.MapConnections("/hubs/chat", new HttpConnectionDispatcherOptions { CloseOnAuthenticationExpiration = true },
+                connection => connection.UseOutboundBuffer().UseHub<ChatHub>())
+            .WithMetadata([..typeof(ChatHub).GetCustomAttributes(inherit: true), new HubMetadata(typeof(ChatHub))]);
         return app;
     }
 

@@ -2,6 +2,7 @@ using Carter;
 using Dapper;
 using FluentValidation;
 using MediatR;
+using Messenger.Features.Conversations;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
@@ -48,6 +49,7 @@ public static class RespondToFriendRequest
             await connection.ExecuteAsync(new CommandDefinition(RespondSql,
                 new { command.RequestId, Status = command.Accept!.Value ? "accepted" : "rejected", Now = time.UtcNowMs() },
                 transaction, cancellationToken: cancellationToken));
+            await connection.OpenDirectConversationAsync(command.RequestId, transaction, cancellationToken);
             var request = await connection.GetRequestAsync(command.RequestId, cancellationToken, transaction);
             await transaction.CommitAsync(cancellationToken);
 

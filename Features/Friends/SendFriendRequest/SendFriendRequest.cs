@@ -3,6 +3,7 @@ using Carter;
 using Dapper;
 using FluentValidation;
 using MediatR;
+using Messenger.Features.Conversations;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
@@ -97,6 +98,7 @@ public static class SendFriendRequest
                     throw new ConflictException($"a friend request to user {command.ToUserId} is already pending");
                 await connection.ExecuteAsync(new CommandDefinition(AcceptSql, new { existing.Id, Now = now }, transaction,
                     cancellationToken: cancellationToken));
+                await connection.OpenDirectConversationAsync(existing.Id, transaction, cancellationToken);
                 requestId = existing.Id;
             }
             var request = await connection.GetRequestAsync(requestId, cancellationToken, transaction);

@@ -2,12 +2,14 @@ using Carter;
 using Dapper;
 using FluentValidation;
 using MediatR;
+using Messenger.Features.Conversations;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
 using Messenger.Infrastructure.Realtime;
 using Microsoft.AspNetCore.SignalR;
 using MySqlConnector;
+using FileInfo = Messenger.Features.Files.FileInfo;
 
 namespace Messenger.Features.Messages.EditMessage;
 
@@ -31,35 +33,69 @@ public static class EditMessage
         }
     }
 
-    public sealed class Handler(MySqlDataSource db, TimeProvider time, RoomGroups rooms, IHubContext<ChatHub, IChatClient> hub)
+    public sealed class Handler(MySqlDataSource db, TimeProvider time, ConversationOrder order, RoomGroups rooms, IHubContext<ChatHub, IChatClient> hub)
         : IRequestHandler<Command, Message>
     {
-        private const string FindSql = $"""
-            SELECT m.sender_id, m.deleted_at FROM messages m WHERE m.id = @MessageId AND {MessagesAccess.ViewerMaySee} FOR UPDATE
+        // The message row and then its conversation's row are locked, the order every change of a
+        // message takes; the reads after them see the latest committed state.
+        private const string LockSql = $"""
+            {InlineTransaction.Begin}
+            SELECT c.id, c.version FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = @MessageId FOR UPDATE;
+            SELECT {MessagesAccess.MessageColumns} FROM messages m WHERE m.id = @MessageId AND {ConversationsAccess.ViewerMaySee};
+            {MessagesAccess.AttachmentsOfSql};
             """;
 
-        private const string EditSql = "UPDATE messages SET body = @Body, edited_at = @Now WHERE id = @MessageId";
+        private const string EditSql = """
+            UPDATE messages SET body = @Body, edited_at = @EditedAt, version = @Version WHERE id = @Id;
+            UPDATE conversations SET version = @Version WHERE id = @ConversationId;
+            COMMIT;
+            """;
 
-        private sealed record Row(long SenderId, DateTime? DeletedAt);
+        private sealed record Conversation(long Id, long Version);
 
         public async Task<Message> Handle(Command command, CancellationToken cancellationToken)
         {
+            var (message, turn) = await StoreAsync(command, cancellationToken);
+            await turn.DeliverAsync(() => hub.Audience(rooms, message.RoomId, message.SenderId, message.RecipientId).MessageEdited(message));
+            return message;
+        }
+
+        private async Task<(Message, ConversationOrder.Turn)> StoreAsync(Command command, CancellationToken cancellationToken)
+        {
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(FindSql,
-                          new { command.MessageId, ViewerId = command.UserId }, transaction, cancellationToken: cancellationToken))
-                      ?? throw new NotFoundException($"message {command.MessageId} not found");
+            await using var transaction = new InlineTransaction(connection);
+            Conversation? conversation;
+            MessagesAccess.MessageRow? row;
+            IReadOnlyList<FileInfo> attachments;
+            await using (var locked = await connection.QueryMultipleAsync(new CommandDefinition(LockSql,
+                             new { command.MessageId, ViewerId = command.UserId },
+                             cancellationToken: cancellationToken)))
+            {
+                conversation = await locked.ReadSingleOrDefaultAsync<Conversation>();
+                row = await locked.ReadSingleOrDefaultAsync<MessagesAccess.MessageRow>();
+                attachments = (await locked.ReadAsync<FileInfo>()).AsList();
+            }
+            if (conversation is null || row is null)
+                throw new NotFoundException($"message {command.MessageId} not found");
             if (row.SenderId != command.UserId)
                 throw new ForbiddenException("only the author may edit a message");
             if (row.DeletedAt is not null)
                 throw new ConflictException($"message {command.MessageId} was deleted");
-            await connection.ExecuteAsync(new CommandDefinition(EditSql, new { command.MessageId, Body = command.Body!.Trim(), Now = time.UtcNowMs() },
-                transaction, cancellationToken: cancellationToken));
-            var message = await connection.GetMessageAsync(command.MessageId, cancellationToken, transaction);
-            await transaction.CommitAsync(cancellationToken);
 
-            await hub.Audience(rooms, message.RoomId, message.SenderId, message.RecipientId).MessageEdited(message);
-            return message;
+            var message = row.ToMessage(attachments) with { Body = command.Body!.Trim(), EditedAt = time.UtcNowMs(), Version = conversation.Version + 1 };
+            var turn = order.Take(conversation.Id);
+            try
+            {
+                await connection.ExecuteAsync(new CommandDefinition(EditSql,
+                    new { message.Id, message.Body, message.EditedAt, message.Version, ConversationId = conversation.Id }, cancellationToken: cancellationToken));
+                transaction.Committed();
+                return (message, turn);
+            }
+            catch
+            {
+                turn.Dispose();
+                throw;
+            }
         }
     }
 
@@ -72,7 +108,8 @@ public static class EditMessage
                 .WithTags("Messages")
                 .WithSummary("Change the text of my message (also the hub method EditMessage)")
                 .WithDescription("body 1-4000 characters after trimming. 403 unless you wrote it, 404 when you cannot see it, 409 when it " +
-                                 "was deleted. MessageEdited goes to the whole conversation.")
+                                 "was deleted. The message keeps its id and createdAt and takes the conversation's next version; " +
+                                 "MessageEdited goes to the whole conversation, in version order with its other message events.")
                 .RequireAuthorization()
                 .Produces<Message>()
                 .ProducesValidationProblem()

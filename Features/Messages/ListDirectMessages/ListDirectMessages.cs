@@ -2,6 +2,7 @@ using Carter;
 using Dapper;
 using FluentValidation;
 using MediatR;
+using Messenger.Features.Conversations;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Errors;
 using MySqlConnector;
@@ -10,7 +11,7 @@ namespace Messenger.Features.Messages.ListDirectMessages;
 
 public static class ListDirectMessages
 {
-    public sealed record Query(long UserId, long OtherId, long? Before, long? After, int Limit) : IRequest<MessagePage>, IHistoryQuery;
+    public sealed record Query(long UserId, long OtherId, long? Before, long? After, long? Since, int Limit) : IRequest<MessagePage>, IHistoryQuery;
 
     public sealed class Validator : AbstractValidator<Query>
     {
@@ -35,15 +36,18 @@ public static class ListDirectMessages
     public sealed class Endpoint : ICarterModule
     {
         public void AddRoutes(IEndpointRouteBuilder app) =>
-            app.MapGet("/friends/{userId:long}/messages", (long userId, long? before, long? after, int? limit, IMediator mediator,
+            app.MapGet("/friends/{userId:long}/messages", (long userId, long? before, long? after, long? since, int? limit, IMediator mediator,
                     HttpContext context, CancellationToken ct) =>
-                    mediator.Send(new Query(context.User.UserId(), userId, before, after, limit ?? 50), ct))
+                    mediator.Send(new Query(context.User.UserId(), userId, before, after, since, limit ?? 50), ct))
                 .WithName(nameof(ListDirectMessages))
                 .WithTags("Messages")
                 .WithSummary("History of my direct conversation with a user, a page at a time")
-                .WithDescription("Items ascending by id. before=X: the limit messages just older than X; after=X: the limit just newer " +
-                                 "(catch-up after a reconnect); neither: the latest. At most one of before and after. hasMore tells " +
-                                 "whether more lie beyond in that direction. limit 1-100, default 50. Readable by either user.")
+                .WithDescription("before=X: the limit messages just older than X; after=X: the limit just newer; neither: the latest; " +
+                                 "items ascending by id. since=V (catch-up): every message created or changed after version V, each " +
+                                 "once in its latest state (tombstones included), ascending by version. At most one of before, after " +
+                                 "and since. hasMore tells whether more lie beyond in that direction; version is the conversation's " +
+                                 "version when the page was read (0 before its first message). limit 1-100, default 50. Readable by " +
+                                 "either user, friends or not any more.")
                 .RequireAuthorization()
                 .Produces<MessagePage>()
                 .ProducesValidationProblem()

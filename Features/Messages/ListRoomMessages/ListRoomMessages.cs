@@ -1,6 +1,7 @@
 using Carter;
 using FluentValidation;
 using MediatR;
+using Messenger.Features.Conversations;
 using Messenger.Features.Rooms;
 using Messenger.Infrastructure.Auth;
 using MySqlConnector;
@@ -9,7 +10,7 @@ namespace Messenger.Features.Messages.ListRoomMessages;
 
 public static class ListRoomMessages
 {
-    public sealed record Query(long UserId, long RoomId, long? Before, long? After, int Limit) : IRequest<MessagePage>, IHistoryQuery;
+    public sealed record Query(long UserId, long RoomId, long? Before, long? After, long? Since, int Limit) : IRequest<MessagePage>, IHistoryQuery;
 
     public sealed class Validator : AbstractValidator<Query>
     {
@@ -34,13 +35,13 @@ public static class ListRoomMessages
     public sealed class Endpoint : ICarterModule
     {
         public void AddRoutes(IEndpointRouteBuilder app) =>
-            app.MapGet("/rooms/{roomId:long}/messages", (long roomId, long? before, long? after, int? limit, IMediator mediator,
+            app.MapGet("/rooms/{roomId:long}/messages", (long roomId, long? before, long? after, long? since, int? limit, IMediator mediator,
                     HttpContext context, CancellationToken ct) =>
-                    mediator.Send(new Query(context.User.UserId(), roomId, before, after, limit ?? 50), ct))
+                    mediator.Send(new Query(context.User.UserId(), roomId, before, after, since, limit ?? 50), ct))
                 .WithName(nameof(ListRoomMessages))
                 .WithTags("Messages")
                 .WithSummary("History of a room, a page at a time")
-                .WithDescription("Paging as for direct history. Participants may read it, and any signed-in user when the room is " +
+                .WithDescription("Paging and catch-up (before, after, since) as for direct history. Participants may read it, and any signed-in user when the room is " +
                                  "public; 404 for a private room you cannot see, 403 for one you are only invited to.")
                 .RequireAuthorization()
                 .Produces<MessagePage>()

@@ -29,43 +29,70 @@ public static class SendDirectMessage
         }
     }
 
-    public sealed class Handler(MySqlDataSource db, TimeProvider time, SendRateLimit rateLimit, IHubContext<ChatHub, IChatClient> hub)
-        : IRequestHandler<Command, Message>
+    /// <summary>
+    /// Two round trips for a plain message: the checks under lock, then the write with its commit.
+    /// The connection is back in the pool before the event goes out.
+    /// </summary>
+    public sealed class Handler(MySqlDataSource db, TimeProvider time, SendRateLimit rateLimit, ConversationOrder order,
+        IHubContext<ChatHub, IChatClient> hub) : IRequestHandler<Command, Message>
     {
-        private const string UserExistsSql = "SELECT EXISTS(SELECT 1 FROM users WHERE id = @ToUserId)";
+        // The friendship (the accepted request) is read under a shared lock: an unfriend that
+        // committed first stops the message, and one that comes later waits for this commit. The
+        // conversation row, made when the friendship began, is locked for update: the changes of
+        // one conversation queue there, each taking the next version.
+        private const string LockSql = $"""
+            {InlineTransaction.Begin}
+            SELECT id FROM friend_requests WHERE {FriendsAccess.LivePair} AND status = 'accepted' LOCK IN SHARE MODE;
+            SELECT id, version FROM conversations WHERE user_low = LEAST(@UserId, @OtherId) AND user_high = GREATEST(@UserId, @OtherId) FOR UPDATE;
+            """;
 
         private const string InsertSql = """
-            INSERT INTO messages (conversation_id, sender_id, recipient_id, body, client_message_id, created_at)
-            VALUES (@ConversationId, @SenderId, @ToUserId, @Body, @ClientMessageId, @Now);
-            SELECT LAST_INSERT_ID();
+            INSERT INTO messages (conversation_id, sender_id, recipient_id, body, client_message_id, created_at, version)
+            VALUES (@ConversationId, @SenderId, @ToUserId, @Body, @ClientMessageId, @CreatedAt, @Version);
             """;
+
+        private const string UserExistsSql = "SELECT EXISTS(SELECT 1 FROM users WHERE id = @ToUserId)";
+
+        private sealed record Conversation(long Id, long Version);
 
         public async Task<Message> Handle(Command command, CancellationToken cancellationToken)
         {
-            await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            // A retry of a message already stored gets it back before any other check: nothing is sent twice.
-            if (await connection.FindSentAsync(command.SenderId, command.ClientMessageId, cancellationToken) is { } earlier)
-                return earlier;
             rateLimit.Acquire(command.SenderId);
-            if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(UserExistsSql, command, cancellationToken: cancellationToken)))
-                throw new NotFoundException($"user {command.ToUserId} not found");
-            if (!await connection.AreFriendsAsync(command.SenderId, command.ToUserId, cancellationToken))
+            var (message, turn) = await StoreAsync(command, cancellationToken);
+            if (turn is not null)
+                await turn.DeliverAsync(() => hub.Clients.Users(command.SenderId, command.ToUserId).MessageReceived(message));
+            return message;
+        }
+
+        /// <summary>The stored message, and its turn for delivery (none when an earlier send of it is returned).</summary>
+        private async Task<(Message, ConversationOrder.Turn?)> StoreAsync(Command command, CancellationToken cancellationToken)
+        {
+            await using var connection = await db.OpenConnectionAsync(cancellationToken);
+            await using var transaction = new InlineTransaction(connection);
+            bool areFriends;
+            Conversation? conversation;
+            await using (var locked = await connection.QueryMultipleAsync(new CommandDefinition(LockSql,
+                             new { UserId = command.SenderId, OtherId = command.ToUserId }, cancellationToken: cancellationToken)))
+            {
+                areFriends = (await locked.ReadAsync<long>()).Any();
+                conversation = await locked.ReadSingleOrDefaultAsync<Conversation>();
+            }
+            if (!areFriends || conversation is null)
+            {
+                await transaction.RollbackAsync();
+                if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(UserExistsSql, command, cancellationToken: cancellationToken)))
+                    throw new NotFoundException($"user {command.ToUserId} not found");
                 throw new ForbiddenException($"user {command.ToUserId} is not your friend");
+            }
 
-            var stored = await connection.StoreAsync(command, command.SenderId, async transaction => await connection.ExecuteScalarAsync<long>(
-                new CommandDefinition(InsertSql, new
-                {
-                    ConversationId = await connection.DirectConversationIdAsync(command.SenderId, command.ToUserId, transaction, cancellationToken),
-                    command.SenderId,
-                    command.ToUserId,
-                    Body = command.Body?.Trim() ?? "",
-                    command.ClientMessageId,
-                    Now = time.UtcNowMs(),
-                }, transaction, cancellationToken: cancellationToken)), cancellationToken);
-
-            if (stored.IsNew)
-                await hub.Clients.Users(command.SenderId, command.ToUserId).MessageReceived(stored.Message);
-            return stored.Message;
+            var draft = new Message(0, null, command.SenderId, command.ToUserId, command.TrimmedBody(),
+                await connection.LockAttachmentsAsync(command, cancellationToken), command.ClientMessageId, time.UtcNowMs(),
+                EditedAt: null, DeletedAt: null, conversation.Version + 1);
+            return await connection.WriteAsync(transaction, order.Take(conversation.Id), draft, InsertSql, new
+            {
+                ConversationId = conversation.Id, command.ToUserId, command.SenderId, draft.Body, command.ClientMessageId, draft.CreatedAt,
+                draft.Version, FileIds = command.FileIds(),
+            }, cancellationToken);
         }
     }
 
@@ -84,13 +111,16 @@ public static class SendDirectMessage
                 .WithSummary("Send a direct message to a friend (also the hub method SendDirectMessage)")
                 .WithDescription("body 1-4000 characters after trimming, or empty with attachments; attachmentIds: at most 10 of your own " +
                                  "files; clientMessageId (at most 64) makes the call idempotent: sending it again returns the first message " +
-                                 "(201 again) and stores and sends nothing. 403 when not friends, 404 for an unknown user, 429 past the " +
-                                 "send rate. MessageReceived goes to every connection of both users.")
+                                 "(201 again) and stores and sends nothing, while the same clientMessageId with another conversation, body " +
+                                 "or files is 409. 403 when not friends, 404 for an unknown user, 429 past the send rate (a retry counts " +
+                                 "against it too). MessageReceived goes to every connection of both users, in version order with the " +
+                                 "conversation's other message events.")
                 .RequireAuthorization()
                 .Produces<Message>(StatusCodes.Status201Created)
                 .ProducesValidationProblem()
                 .ProducesProblem(StatusCodes.Status403Forbidden)
                 .ProducesProblem(StatusCodes.Status404NotFound)
+                .ProducesProblem(StatusCodes.Status409Conflict)
                 .ProducesProblem(StatusCodes.Status429TooManyRequests);
     }
 }

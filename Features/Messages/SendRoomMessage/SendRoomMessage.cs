@@ -5,6 +5,7 @@ using MediatR;
 using Messenger.Features.Rooms;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
+using Messenger.Infrastructure.Errors;
 using Messenger.Infrastructure.Realtime;
 using MySqlConnector;
 
@@ -27,38 +28,65 @@ public static class SendRoomMessage
         }
     }
 
-    public sealed class Handler(MySqlDataSource db, TimeProvider time, SendRateLimit rateLimit, RoomGroups rooms)
+    /// <summary>
+    /// Two round trips for a plain message: the checks under lock, then the write with its commit.
+    /// The connection is back in the pool before the event goes out.
+    /// </summary>
+    public sealed class Handler(MySqlDataSource db, TimeProvider time, SendRateLimit rateLimit, ConversationOrder order, RoomGroups rooms)
         : IRequestHandler<Command, Message>
     {
-        private const string InsertSql = """
-            INSERT INTO messages (conversation_id, room_id, sender_id, body, client_message_id, created_at)
-            VALUES (@ConversationId, @RoomId, @SenderId, @Body, @ClientMessageId, @Now);
-            SELECT LAST_INSERT_ID();
+        // The participant row is read under a shared lock: a leave that committed first stops the
+        // message, and one that comes later waits for this commit. The conversation row is locked
+        // for update: the changes of one conversation queue there, each taking the next version.
+        private const string LockSql = $"""
+            {InlineTransaction.Begin}
+            SELECT user_id FROM room_participants WHERE room_id = @RoomId AND user_id = @SenderId LOCK IN SHARE MODE;
+            SELECT id, version FROM conversations WHERE room_id = @RoomId FOR UPDATE;
             """;
+
+        private const string InsertSql = """
+            INSERT INTO messages (conversation_id, room_id, sender_id, body, client_message_id, created_at, version)
+            VALUES (@ConversationId, @RoomId, @SenderId, @Body, @ClientMessageId, @CreatedAt, @Version);
+            """;
+
+        private sealed record Conversation(long Id, long Version);
 
         public async Task<Message> Handle(Command command, CancellationToken cancellationToken)
         {
-            await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            // A retry of a message already stored gets it back before any other check: nothing is sent twice.
-            if (await connection.FindSentAsync(command.SenderId, command.ClientMessageId, cancellationToken) is { } earlier)
-                return earlier;
             rateLimit.Acquire(command.SenderId);
-            (await connection.GetVisibleRoomAsync(command.RoomId, command.SenderId, cancellationToken)).EnsureParticipant();
+            var (message, turn) = await StoreAsync(command, cancellationToken);
+            if (turn is not null)
+                await turn.DeliverAsync(() => rooms.Room(command.RoomId).MessageReceived(message));
+            return message;
+        }
 
-            var stored = await connection.StoreAsync(command, command.SenderId, async transaction => await connection.ExecuteScalarAsync<long>(
-                new CommandDefinition(InsertSql, new
-                {
-                    ConversationId = await connection.RoomConversationIdAsync(command.RoomId, transaction, cancellationToken),
-                    command.RoomId,
-                    command.SenderId,
-                    Body = command.Body?.Trim() ?? "",
-                    command.ClientMessageId,
-                    Now = time.UtcNowMs(),
-                }, transaction, cancellationToken: cancellationToken)), cancellationToken);
+        /// <summary>The stored message, and its turn for delivery (none when an earlier send of it is returned).</summary>
+        private async Task<(Message, ConversationOrder.Turn?)> StoreAsync(Command command, CancellationToken cancellationToken)
+        {
+            await using var connection = await db.OpenConnectionAsync(cancellationToken);
+            await using var transaction = new InlineTransaction(connection);
+            bool isParticipant;
+            Conversation? conversation;
+            await using (var locked = await connection.QueryMultipleAsync(new CommandDefinition(LockSql, command, cancellationToken: cancellationToken)))
+            {
+                isParticipant = (await locked.ReadAsync<long>()).Any();
+                conversation = await locked.ReadSingleOrDefaultAsync<Conversation>();
+            }
+            if (!isParticipant || conversation is null)
+            {
+                await transaction.RollbackAsync();
+                await connection.GetVisibleRoomAsync(command.RoomId, command.SenderId, cancellationToken);
+                throw new ForbiddenException($"you are not a participant of room {command.RoomId}");
+            }
 
-            if (stored.IsNew)
-                await rooms.Room(command.RoomId).MessageReceived(stored.Message);
-            return stored.Message;
+            var draft = new Message(0, command.RoomId, command.SenderId, null, command.TrimmedBody(),
+                await connection.LockAttachmentsAsync(command, cancellationToken), command.ClientMessageId, time.UtcNowMs(),
+                EditedAt: null, DeletedAt: null, conversation.Version + 1);
+            return await connection.WriteAsync(transaction, order.Take(conversation.Id), draft, InsertSql, new
+            {
+                ConversationId = conversation.Id, command.RoomId, command.SenderId, draft.Body, command.ClientMessageId, draft.CreatedAt,
+                draft.Version, FileIds = command.FileIds(),
+            }, cancellationToken);
         }
     }
 
@@ -76,13 +104,15 @@ public static class SendRoomMessage
                 .WithTags("Messages")
                 .WithSummary("Send a message to a room I am in (also the hub method SendRoomMessage)")
                 .WithDescription("Same body rules and idempotency as direct messages. 403 for a public room you have not joined, 404 for " +
-                                 "a private room you cannot see, 429 past the send rate. MessageReceived goes to every connection of " +
-                                 "every participant, the sender's own included.")
+                                 "a private room you cannot see, 409 when the clientMessageId was used for another message, 429 past " +
+                                 "the send rate. MessageReceived goes to every connection of every participant, the sender's own " +
+                                 "included, in version order with the room's other message events.")
                 .RequireAuthorization()
                 .Produces<Message>(StatusCodes.Status201Created)
                 .ProducesValidationProblem()
                 .ProducesProblem(StatusCodes.Status403Forbidden)
                 .ProducesProblem(StatusCodes.Status404NotFound)
+                .ProducesProblem(StatusCodes.Status409Conflict)
                 .ProducesProblem(StatusCodes.Status429TooManyRequests);
     }
 }

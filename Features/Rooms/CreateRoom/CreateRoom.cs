@@ -2,6 +2,7 @@ using Carter;
 using Dapper;
 using FluentValidation;
 using MediatR;
+using Messenger.Features.Conversations;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Realtime;
@@ -51,6 +52,7 @@ public static class CreateRoom
             }, transaction, cancellationToken: cancellationToken));
             await connection.ExecuteAsync(new CommandDefinition(InsertOwnerSql, new { RoomId = roomId, command.UserId, Now = now },
                 transaction, cancellationToken: cancellationToken));
+            await connection.OpenRoomConversationAsync(roomId, transaction, cancellationToken);
             var room = await connection.GetRoomAsync(roomId, command.UserId, cancellationToken, transaction);
             await transaction.CommitAsync(cancellationToken);
 

@@ -75,7 +75,7 @@ public sealed class DeleteFileTests : StorageTestBase
 
         await alice.DeleteAsync(file.Url);
 
-        var page = await SendAsync(new Messenger.Features.Messages.ListDirectMessages.ListDirectMessages.Query(bobId, aliceId, null, null, 50));
+        var page = await SendAsync(new Messenger.Features.Messages.ListDirectMessages.ListDirectMessages.Query(bobId, aliceId, null, null, null, 50));
         Assert.That(page.Items.Single().Id, Is.EqualTo(message.Id), "the message stays");
         Assert.That(page.Items.Single().Attachments.Select(a => a.Id), Is.EqualTo(new[] { kept.Id }));
         Assert.That((await bob.GetAsync(file.Url)).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));

@@ -1,3 +1,4 @@
+using Messenger.Infrastructure.Realtime;
 using Messenger.Features.Messages;
 using Messenger.Features.Messages.DeleteMessage;
 using Messenger.Features.Messages.ListDirectMessages;
@@ -23,8 +24,8 @@ public sealed class DeleteMessageTests : TestBase
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
         Assert.That(await bobTab.NextAsync<MessageDeletedEvent>("MessageDeleted"),
-            Is.EqualTo(new MessageDeletedEvent(sent.Id, null, alice.User.Id, bob.User.Id)));
-        var page = await SendAsync(new ListDirectMessages.Query(bob.User.Id, alice.User.Id, null, null, 50));
+            Is.EqualTo(new MessageDeletedEvent(sent.Id, null, alice.User.Id, bob.User.Id, sent.Version + 1)));
+        var page = await SendAsync(new ListDirectMessages.Query(bob.User.Id, alice.User.Id, null, null, null, 50));
         var tombstone = page.Items.Single();
         Assert.That(tombstone.Id, Is.EqualTo(sent.Id));
         Assert.That(tombstone.Body, Is.EqualTo(""));

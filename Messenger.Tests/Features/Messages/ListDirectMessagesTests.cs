@@ -20,7 +20,7 @@ public sealed class ListDirectMessagesTests : TestBase
         MessagePage page;
         do
         {
-            page = await SendAsync(new ListDirectMessages.Query(bob.User.Id, alice.User.Id, before, null, 100));
+            page = await SendAsync(new ListDirectMessages.Query(bob.User.Id, alice.User.Id, before, null, null, 100));
             Assert.That(page.Items.Select(m => m.Id), Is.Ordered.Ascending);
             seen.InsertRange(0, page.Items.Select(m => m.Id));
             before = page.Items.FirstOrDefault()?.Id;
@@ -40,7 +40,7 @@ public sealed class ListDirectMessagesTests : TestBase
         MessagePage page;
         do
         {
-            page = await SendAsync(new ListDirectMessages.Query(alice.User.Id, bob.User.Id, null, after, 73));
+            page = await SendAsync(new ListDirectMessages.Query(alice.User.Id, bob.User.Id, null, after, null, 73));
             Assert.That(page.Items.Select(m => m.Id), Is.Ordered.Ascending);
             seen.AddRange(page.Items.Select(m => m.Id));
             after = page.Items.LastOrDefault()?.Id ?? after;
@@ -55,8 +55,8 @@ public sealed class ListDirectMessagesTests : TestBase
         var (alice, bob) = await FriendsAsync("alice", "bob");
         var ids = await SeedDirectMessagesAsync(alice.User.Id, bob.User.Id, 5);
 
-        var all = await SendAsync(new ListDirectMessages.Query(alice.User.Id, bob.User.Id, null, null, 5));
-        var latest = await SendAsync(new ListDirectMessages.Query(alice.User.Id, bob.User.Id, null, null, 3));
+        var all = await SendAsync(new ListDirectMessages.Query(alice.User.Id, bob.User.Id, null, null, null, 5));
+        var latest = await SendAsync(new ListDirectMessages.Query(alice.User.Id, bob.User.Id, null, null, null, 3));
 
         Assert.That(all.Items.Select(m => m.Id), Is.EqualTo(ids));
         Assert.That(all.HasMore, Is.False);
@@ -71,11 +71,11 @@ public sealed class ListDirectMessagesTests : TestBase
         var carol = await RegisterAsync("carol");
         await SendAsync(new SendDirectMessage.Command(alice.User.Id, bob.User.Id, "for bob", null, null));
 
-        var carolsView = await SendAsync(new ListDirectMessages.Query(carol.User.Id, alice.User.Id, null, null, 50));
+        var carolsView = await SendAsync(new ListDirectMessages.Query(carol.User.Id, alice.User.Id, null, null, null, 50));
 
         Assert.That(carolsView.Items, Is.Empty);
         Assert.That(carolsView.HasMore, Is.False);
-        Assert.ThrowsAsync<NotFoundException>(() => SendAsync(new ListDirectMessages.Query(alice.User.Id, 999_999, null, null, 50)));
+        Assert.ThrowsAsync<NotFoundException>(() => SendAsync(new ListDirectMessages.Query(alice.User.Id, 999_999, null, null, null, 50)));
     }
 
     [Test]
@@ -83,7 +83,7 @@ public sealed class ListDirectMessagesTests : TestBase
     {
         var alice = await RegisterAsync("alice");
 
-        var both = Assert.ThrowsAsync<ValidationException>(() => SendAsync(new ListDirectMessages.Query(alice.User.Id, 2, 10, 5, 50)));
+        var both = Assert.ThrowsAsync<ValidationException>(() => SendAsync(new ListDirectMessages.Query(alice.User.Id, 2, 10, 5, null, 50)));
         Assert.That(both!.Errors.Single().PropertyName, Is.EqualTo("after"));
         using var client = CreateClient(alice.AccessToken);
         foreach (var limit in new[] { "0", "101", "abc" })

@@ -18,7 +18,7 @@ public sealed class ListRoomMessagesTests : TestBase
         var first = await SendAsync(new SendRoomMessage.Command(alice.User.Id, room.Id, "one", null, null));
         var second = await SendAsync(new SendRoomMessage.Command(alice.User.Id, room.Id, "two", null, null));
 
-        var page = await SendAsync(new ListRoomMessages.Query(visitor.User.Id, room.Id, null, null, 50));
+        var page = await SendAsync(new ListRoomMessages.Query(visitor.User.Id, room.Id, null, null, null, 50));
 
         Assert.That(page.Items.Select(m => m.Id), Is.EqualTo(new[] { first.Id, second.Id }));
         Assert.That(page.Items.Select(m => m.RoomId), Is.All.EqualTo(room.Id));
@@ -34,8 +34,8 @@ public sealed class ListRoomMessagesTests : TestBase
         await SendAsync(new SendRoomMessage.Command(alice.User.Id, room.Id, "psst", null, null));
         await SendAsync(new InviteToRoom.Command(alice.User.Id, room.Id, invitee.User.Id));
 
-        Assert.That((await SendAsync(new ListRoomMessages.Query(alice.User.Id, room.Id, null, null, 50))).Items, Has.Count.EqualTo(1));
-        Assert.ThrowsAsync<ForbiddenException>(() => SendAsync(new ListRoomMessages.Query(invitee.User.Id, room.Id, null, null, 50)));
-        Assert.ThrowsAsync<NotFoundException>(() => SendAsync(new ListRoomMessages.Query(stranger.User.Id, room.Id, null, null, 50)));
+        Assert.That((await SendAsync(new ListRoomMessages.Query(alice.User.Id, room.Id, null, null, null, 50))).Items, Has.Count.EqualTo(1));
+        Assert.ThrowsAsync<ForbiddenException>(() => SendAsync(new ListRoomMessages.Query(invitee.User.Id, room.Id, null, null, null, 50)));
+        Assert.ThrowsAsync<NotFoundException>(() => SendAsync(new ListRoomMessages.Query(stranger.User.Id, room.Id, null, null, null, 50)));
     }
 }

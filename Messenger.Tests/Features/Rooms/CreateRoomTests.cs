@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FluentValidation;
+using Messenger.Infrastructure.Realtime;
 using Messenger.Features.Rooms;
 using Messenger.Features.Rooms.CreateRoom;
 using Messenger.Features.Rooms.JoinRoom;

@@ -1,4 +1,5 @@
 using FluentValidation;
+using Messenger.Infrastructure.Realtime;
 using Messenger.Features.Rooms;
 using Messenger.Features.Rooms.GetRoom;
 using Messenger.Features.Rooms.InviteToRoom;

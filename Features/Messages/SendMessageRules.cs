@@ -1,0 +1,119 @@
+using Dapper;
+using FluentValidation;
+using Messenger.Infrastructure.Database;
+using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.Realtime;
+using MySqlConnector;
+using FileInfo = Messenger.Features.Files.FileInfo;
+using FilesAccess = Messenger.Features.Files.FilesAccess;
+
+namespace Messenger.Features.Messages;
+
+/// <summary>What the REST twins of both send slices take in the body; the target comes from the route.</summary>
+public sealed record MessageContent(string? Body, IReadOnlyList<long>? AttachmentIds, string? ClientMessageId);
+
+/// <summary>The shape SendDirectMessage and SendRoomMessage share, so one validator serves both.</summary>
+public interface ISendMessageCommand
+{
+    long SenderId { get; }
+    string? Body { get; }
+    IReadOnlyList<long>? AttachmentIds { get; }
+    string? ClientMessageId { get; }
+}
+
+public sealed class SendMessageValidator : AbstractValidator<ISendMessageCommand>
+{
+    public SendMessageValidator()
+    {
+        RuleFor(x => x.Body).Must(b => !string.IsNullOrWhiteSpace(b)).WithMessage("must not be empty")
+            .When(x => x.AttachmentIds is not { Count: > 0 });
+        RuleFor(x => x.Body).Must(b => b is null || b.Trim().Length <= MessagesAccess.MaxBodyLength)
+            .WithMessage($"must be at most {MessagesAccess.MaxBodyLength} characters");
+        RuleFor(x => x.AttachmentIds).Must(ids => ids is null || ids.Count <= MessagesAccess.MaxAttachments)
+            .WithMessage($"must hold at most {MessagesAccess.MaxAttachments} files");
+        RuleForEach(x => x.AttachmentIds).GreaterThan(0);
+        RuleFor(x => x.ClientMessageId).MaximumLength(64).Must(id => id is null || id.Trim().Length > 0).WithMessage("must not be blank");
+    }
+}
+
+/// <summary>The steps both send slices take besides their own checks and INSERT.</summary>
+public static class SendMessageRules
+{
+    // Shared locks keep the files from being deleted or handed over before the message commits.
+    private const string LockFilesSql = $"SELECT {FilesAccess.InfoColumns} FROM files f WHERE f.id IN @FileIds AND f.owner_id = @SenderId ORDER BY f.id LOCK IN SHARE MODE";
+
+    /// <summary>Follows a message INSERT in the same batch: LAST_INSERT_ID() is that message's id.</summary>
+    public const string AttachSql = "INSERT INTO message_attachments (message_id, file_id) SELECT LAST_INSERT_ID(), f.id FROM files f WHERE f.id IN @FileIds;";
+
+    /// <summary>Ends the send batch: the conversation takes the message's version, then commit, then the new id.</summary>
+    public const string FinishSql = """
+        UPDATE conversations SET version = @Version WHERE id = @ConversationId;
+        COMMIT;
+        SELECT LAST_INSERT_ID();
+        """;
+
+    /// <summary>
+    /// Runs the slice's INSERT with the attachments and the commit in one batch. Returns the stored
+    /// message with its delivery turn, or an earlier send of the same message and no turn.
+    /// </summary>
+    public static async Task<(Message, ConversationOrder.Turn?)> WriteAsync(this MySqlConnection connection, InlineTransaction transaction,
+        ConversationOrder.Turn turn, Message draft, string insertSql, object parameters, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                insertSql + (draft.Attachments.Count > 0 ? AttachSql : "") + FinishSql, parameters, cancellationToken: cancellationToken));
+            transaction.Committed();
+            return (draft with { Id = id }, turn);
+        }
+        catch (MySqlException e) when (e.IsDuplicateKey() && draft.ClientMessageId is not null)
+        {
+            turn.Dispose();
+            await transaction.RollbackAsync();
+            return (await connection.EarlierSendAsync(draft, cancellationToken), null);
+        }
+        catch
+        {
+            turn.Dispose();
+            throw;
+        }
+    }
+
+    private const string SentSql = "SELECT id FROM messages WHERE sender_id = @SenderId AND client_message_id = @ClientMessageId";
+
+    public static string TrimmedBody(this ISendMessageCommand command) => command.Body?.Trim() ?? "";
+
+    public static IReadOnlyList<long> FileIds(this ISendMessageCommand command) => command.AttachmentIds?.Distinct().Order().ToList() ?? [];
+
+    /// <summary>The attachments as FileInfo, locked for the transaction; 400 unless every one is the sender's own.</summary>
+    public static async Task<IReadOnlyList<FileInfo>> LockAttachmentsAsync(this MySqlConnection connection, ISendMessageCommand command,
+        CancellationToken cancellationToken)
+    {
+        var fileIds = command.FileIds();
+        if (fileIds.Count == 0)
+            return [];
+        var files = (await connection.QueryAsync<FileInfo>(new CommandDefinition(LockFilesSql, new { FileIds = fileIds, command.SenderId },
+            cancellationToken: cancellationToken))).AsList();
+        return files.Count == fileIds.Count ? files : throw new BadRequestException("must be files you own", "attachmentIds");
+    }
+
+    /// <summary>
+    /// The unique (sender, clientMessageId) key refused the INSERT: the message was sent before,
+    /// perhaps from another connection at the same moment. A retry of that send gets the first
+    /// message back and nothing is stored or announced twice; the same id for a different
+    /// message (another conversation, another body or files) is a conflict.
+    /// </summary>
+    private static async Task<Message> EarlierSendAsync(this MySqlConnection connection, Message draft, CancellationToken cancellationToken)
+    {
+        var id = await connection.QuerySingleAsync<long>(new CommandDefinition(SentSql, new { draft.SenderId, draft.ClientMessageId },
+            cancellationToken: cancellationToken));
+        var earlier = await connection.GetMessageAsync(id, cancellationToken);
+        var sameConversation = earlier.RoomId == draft.RoomId && earlier.RecipientId == draft.RecipientId;
+        // Once edited or deleted the message no longer shows what was first sent; the conversation must still match.
+        var sameContent = earlier.EditedAt is not null || earlier.DeletedAt is not null ||
+                          earlier.Body == draft.Body && earlier.Attachments.Select(a => a.Id).SequenceEqual(draft.Attachments.Select(a => a.Id));
+        return sameConversation && sameContent
+            ? earlier
+            : throw new ConflictException($"clientMessageId {draft.ClientMessageId} was already used for another message");
+    }
+}
