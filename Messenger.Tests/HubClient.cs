@@ -20,9 +20,9 @@ public sealed class HubClient : IAsyncDisposable
 
     public HubConnection Connection { get; }
 
-    public static HubConnection Build(string? accessToken) =>
+    public static HubConnection Build(string? accessToken, Uri? server = null) =>
         new HubConnectionBuilder()
-            .WithUrl(new Uri(Testing.ServerAddress, "/hubs/chat"), o =>
+            .WithUrl(new Uri(server ?? Testing.ServerAddress, "/hubs/chat"), o =>
             {
                 o.Transports = HttpTransportType.WebSockets;
                 o.SkipNegotiation = true;
@@ -30,9 +30,10 @@ public sealed class HubClient : IAsyncDisposable
             })
             .Build();
 
-    public static async Task<HubClient> ConnectAsync(string accessToken)
+    /// <summary>Connects to the suite's service, or to <paramref name="server"/>.</summary>
+    public static async Task<HubClient> ConnectAsync(string accessToken, Uri? server = null)
     {
-        var client = new HubClient(Build(accessToken));
+        var client = new HubClient(Build(accessToken, server));
         foreach (var name in EventNames)
             client.Connection.On<JsonElement>(name, payload => client.Channel(name).Writer.TryWrite(payload));
         client.Connection.Closed += _ =>

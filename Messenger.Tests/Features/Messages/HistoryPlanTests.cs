@@ -14,13 +14,8 @@ public sealed class HistoryPlanTests : TestBase
     [Test]
     public async Task History_pages_read_a_short_range_of_the_clustered_key_at_any_depth()
     {
-        var (alice, bob) = await FriendsAsync("alice", "bob");
-        var (carol, dave) = await FriendsAsync("carol", "dave");
-        var ids = await SeedDirectMessagesAsync(alice.User.Id, bob.User.Id, 3000);
-        await SeedDirectMessagesAsync(carol.User.Id, dave.User.Id, 3000);
+        var (conversationId, ids) = await SeedTwoConversationsAsync();
         await using var db = new MySqlConnection(ConnectionString);
-        await db.ExecuteAsync("ANALYZE TABLE messages");
-        var conversationId = await db.ExecuteScalarAsync<long>("SELECT conversation_id FROM messages WHERE id = @Id", new { Id = ids[0] });
 
         foreach (var depth in new[] { ids[^1] + 1, ids[ids.Count / 2], ids[30] })
         {
@@ -33,6 +28,33 @@ public sealed class HistoryPlanTests : TestBase
                 Assert.That(plan.Extra ?? "", Does.Not.Contain("filesort"), $"depth {depth}");
             }
         }
+    }
+
+    [Test]
+    public async Task Changes_since_a_version_read_a_short_range_of_the_version_key_however_old_the_version()
+    {
+        var (conversationId, ids) = await SeedTwoConversationsAsync();
+        await using var db = new MySqlConnection(ConnectionString);
+
+        foreach (var since in new[] { 0, 1500, 2950 })
+        {
+            var plan = await ExplainAsync(db, MessagesAccess.SinceSql, new { ConversationId = conversationId, Since = since, Take = 51 });
+            Assert.That(plan.Key, Is.EqualTo("ux_messages_version"), $"since {since}");
+            Assert.That(plan.Type, Is.EqualTo("range"), $"since {since}");
+            Assert.That(plan.Extra ?? "", Does.Not.Contain("filesort"), $"since {since}");
+        }
+    }
+
+    /// <summary>3,000 messages in each of two conversations; the first one's id and message ids.</summary>
+    private static async Task<(long ConversationId, IReadOnlyList<long> Ids)> SeedTwoConversationsAsync()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        var (carol, dave) = await FriendsAsync("carol", "dave");
+        var ids = await SeedDirectMessagesAsync(alice.User.Id, bob.User.Id, 3000);
+        await SeedDirectMessagesAsync(carol.User.Id, dave.User.Id, 3000);
+        await using var db = new MySqlConnection(ConnectionString);
+        await db.ExecuteAsync("ANALYZE TABLE messages");
+        return (await db.ExecuteScalarAsync<long>("SELECT conversation_id FROM messages WHERE id = @Id", new { Id = ids[0] }), ids);
     }
 
     private static async Task<(string? Key, string? Type, string? Extra)> ExplainAsync(MySqlConnection db, string sql, object parameters)

@@ -1,5 +1,7 @@
 using FluentValidation;
 using Messenger.Features.Messages;
+using Messenger.Features.Messages.DeleteMessage;
+using Messenger.Features.Messages.EditMessage;
 using Messenger.Features.Messages.ListDirectMessages;
 using Messenger.Features.Messages.SendDirectMessage;
 using Messenger.Infrastructure.Errors;
@@ -91,6 +93,67 @@ public sealed class ListDirectMessagesTests : TestBase
             var response = await client.GetAsync($"/friends/{alice.User.Id}/messages?limit={limit}");
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), limit);
             Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain("\"limit\""), limit);
+        }
+    }
+
+    [Test]
+    public async Task Since_a_version_returns_every_change_after_it_once_in_its_latest_state_in_version_order()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        var first = await SendAsync(new SendDirectMessage.Command(alice.User.Id, bob.User.Id, "one", null, null));
+        var second = await SendAsync(new SendDirectMessage.Command(bob.User.Id, alice.User.Id, "two", null, null));
+        await SendAsync(new SendDirectMessage.Command(alice.User.Id, bob.User.Id, "three", null, null));
+        var applied = (await SendAsync(new ListDirectMessages.Query(bob.User.Id, alice.User.Id, null, null, 0, 50))).Version;
+
+        await SendAsync(new EditMessage.Command(alice.User.Id, first.Id, "one, edited"));
+        await SendAsync(new DeleteMessage.Command(bob.User.Id, second.Id));
+        var fourth = await SendAsync(new SendDirectMessage.Command(bob.User.Id, alice.User.Id, "four", null, null));
+        await SendAsync(new EditMessage.Command(bob.User.Id, fourth.Id, "four, edited"));
+
+        var changes = await SendAsync(new ListDirectMessages.Query(bob.User.Id, alice.User.Id, null, null, applied, 50));
+
+        Assert.That(applied, Is.EqualTo(3));
+        Assert.That(changes.Items.Select(m => m.Id), Is.EqualTo(new[] { first.Id, second.Id, fourth.Id }));
+        Assert.That(changes.Items.Select(m => m.Version), Is.EqualTo(new long[] { 4, 5, 7 }));
+        Assert.That(changes.Items.Select(m => m.Body), Is.EqualTo(new[] { "one, edited", "", "four, edited" }));
+        Assert.That(changes.Items[1].DeletedAt, Is.Not.Null);
+        Assert.That(changes.HasMore, Is.False);
+        Assert.That(changes.Version, Is.EqualTo(7));
+        var nothing = await SendAsync(new ListDirectMessages.Query(bob.User.Id, alice.User.Id, null, null, 7, 50));
+        Assert.That(nothing.Items, Is.Empty);
+        Assert.That(nothing.Version, Is.EqualTo(7));
+    }
+
+    [Test]
+    public async Task Since_pages_by_version_with_has_more()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        var ids = await SeedDirectMessagesAsync(alice.User.Id, bob.User.Id, 25);
+
+        var seen = new List<long>();
+        long since = 0;
+        MessagePage page;
+        do
+        {
+            page = await SendAsync(new ListDirectMessages.Query(bob.User.Id, alice.User.Id, null, null, since, 10));
+            seen.AddRange(page.Items.Select(m => m.Id));
+            since = page.Items.Count > 0 ? page.Items[^1].Version : since;
+        } while (page.HasMore);
+
+        Assert.That(seen, Is.EqualTo(ids));
+    }
+
+    [Test]
+    public async Task Since_with_before_or_after_or_below_zero_is_refused_naming_since()
+    {
+        var alice = await RegisterAsync("alice");
+        using var client = CreateClient(alice.AccessToken);
+
+        foreach (var query in new[] { "since=1&before=5", "since=1&after=5", "since=-1" })
+        {
+            var response = await client.GetAsync($"/friends/{alice.User.Id}/messages?{query}");
+            var problem = await ReadProblemAsync(response, HttpStatusCode.BadRequest);
+            Assert.That(ErrorFields(problem), Is.EqualTo(new[] { "since" }), query);
         }
     }
 }

@@ -1,8 +1,14 @@
+using System.Net;
+using System.Net.Http.Json;
+using Dapper;
 using FluentValidation;
+using Messenger.Features.Friends.RespondToFriendRequest;
+using Messenger.Features.Friends.SendFriendRequest;
 using Messenger.Features.Messages;
 using Messenger.Features.Messages.SendDirectMessage;
 using Messenger.Infrastructure.Errors;
 using Microsoft.AspNetCore.SignalR;
+using MySqlConnector;
 using static Messenger.Tests.Testing;
 
 namespace Messenger.Tests.Features.Messages;
@@ -153,5 +159,44 @@ public sealed class SendDirectMessageTests : TestBase
 
         Assert.That(second.Id, Is.Not.EqualTo(first.Id));
         Assert.That(await QuerySingleAsync<long>("SELECT COUNT(*) FROM messages"), Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task A_client_message_id_reused_for_another_body_or_conversation_is_a_conflict()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        var carol = await RegisterAsync("carol");
+        var request = await SendAsync(new SendFriendRequest.Command(alice.User.Id, carol.User.Id));
+        await SendAsync(new RespondToFriendRequest.Command(carol.User.Id, request.Id, true));
+        await SendAsync(new SendDirectMessage.Command(alice.User.Id, bob.User.Id, "first", null, "c-1"));
+        await using var aliceTab = await HubClient.ConnectAsync(alice.AccessToken);
+
+        var otherBody = await CreateClient(alice.AccessToken).PostAsJsonAsync($"/friends/{bob.User.Id}/messages", new { body = "second", clientMessageId = "c-1" });
+        var otherConversation = Assert.ThrowsAsync<HubException>(() =>
+            aliceTab.InvokeAsync<Message>("SendDirectMessage", new { toUserId = carol.User.Id, body = "first", clientMessageId = "c-1" }));
+
+        await ReadProblemAsync(otherBody, HttpStatusCode.Conflict);
+        Assert.That(otherConversation!.Message, Does.StartWith("409 Conflict: "));
+        Assert.That(await QuerySingleAsync<long>("SELECT COUNT(*) FROM messages"), Is.EqualTo(1));
+        await aliceTab.AssertNoEventAsync("MessageReceived");
+    }
+
+    [Test]
+    public async Task An_unfriending_that_commits_while_a_send_waits_stops_the_message()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+
+        // An unfriending in flight: the friendship row is gone in a transaction not yet committed.
+        await using var unfriend = new MySqlConnection(ConnectionString);
+        await unfriend.OpenAsync();
+        await using var transaction = await unfriend.BeginTransactionAsync();
+        await unfriend.ExecuteAsync("DELETE FROM friend_requests WHERE status = 'accepted'", transaction: transaction);
+        var send = SendAsync(new SendDirectMessage.Command(alice.User.Id, bob.User.Id, "too late", null, null));
+        await Task.Delay(300);
+        Assert.That(send.IsCompleted, Is.False, "the send waits for the unfriending's lock");
+        await transaction.CommitAsync();
+
+        Assert.ThrowsAsync<ForbiddenException>(() => send);
+        Assert.That(await QuerySingleAsync<long>("SELECT COUNT(*) FROM messages"), Is.Zero);
     }
 }
