@@ -22,4 +22,13 @@ INSERT INTO conversations (user_low, user_high)
 SELECT r.user_low, r.user_high FROM friend_requests r
 WHERE r.status = 'accepted' AND NOT EXISTS (SELECT 1 FROM conversations c WHERE c.user_low = r.user_low AND c.user_high = r.user_high);
 
+-- room_id and recipient_id repeat what the conversation already says (its room, its two users),
+-- and fk_messages_conversation already holds each message to them. Their own keys cost every
+-- insert two more index updates, and the room key a shared lock on the room row, which a leave
+-- holding that row while it waits for the sender's lock on the participant would close into a
+-- deadlock.
+ALTER TABLE messages DROP FOREIGN KEY fk_messages_room, DROP FOREIGN KEY fk_messages_recipient;
+
+ALTER TABLE messages DROP INDEX fk_messages_room, DROP INDEX fk_messages_recipient;
+
 CREATE UNIQUE INDEX ux_messages_version ON messages (conversation_id, version);

@@ -11,7 +11,10 @@ public static class DatabaseSetup
         var connectionString = configuration.GetConnectionString("Messenger")
             ?? throw new InvalidOperationException("ConnectionStrings:Messenger is not configured.");
         // Every DATETIME column holds UTC; reading it back as Kind=Utc keeps serialisation honest.
-        var builder = new MySqlConnectionStringBuilder(connectionString) { DateTimeKind = MySqlDateTimeKind.Utc };
+        // No reset on every open: it costs a round trip and a SET NAMES each time, and nothing here
+        // leaves session state behind (transactions end in commit or rollback before the
+        // connection goes back; no session variables or temporary tables are used).
+        var builder = new MySqlConnectionStringBuilder(connectionString) { DateTimeKind = MySqlDateTimeKind.Utc, ConnectionReset = false };
         services.AddSingleton(new MySqlDataSource(builder.ConnectionString));
         services.AddSingleton(TimeProvider.System);
         return services;

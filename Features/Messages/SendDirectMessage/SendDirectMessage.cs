@@ -2,7 +2,6 @@ using Carter;
 using Dapper;
 using FluentValidation;
 using MediatR;
-using Messenger.Features.Friends;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
@@ -36,14 +35,17 @@ public static class SendDirectMessage
     public sealed class Handler(MySqlDataSource db, TimeProvider time, SendRateLimit rateLimit, ConversationOrder order,
         IHubContext<ChatHub, IChatClient> hub) : IRequestHandler<Command, Message>
     {
-        // The friendship (the accepted request) is read under a shared lock: an unfriend that
-        // committed first stops the message, and one that comes later waits for this commit. The
-        // conversation row, made when the friendship began, is locked for update: the changes of
-        // one conversation queue there, each taking the next version.
+        // One locking read: the conversation row (made when the friendship began) for update, so
+        // the changes of one conversation queue there and each takes the next version in commit
+        // order; and the friendship (the accepted request) with it, so an unfriending that
+        // committed first stops the message and one that comes later waits for this commit.
         private const string LockSql = $"""
             {InlineTransaction.Begin}
-            SELECT id FROM friend_requests WHERE {FriendsAccess.LivePair} AND status = 'accepted' LOCK IN SHARE MODE;
-            SELECT id, version FROM conversations WHERE user_low = LEAST(@UserId, @OtherId) AND user_high = GREATEST(@UserId, @OtherId) FOR UPDATE;
+            SELECT c.id, c.version, r.id AS friendship_id
+            FROM conversations c
+            LEFT JOIN friend_requests r ON r.user_low = c.user_low AND r.user_high = c.user_high AND r.live = 1 AND r.status = 'accepted'
+            WHERE c.user_low = LEAST(@SenderId, @ToUserId) AND c.user_high = GREATEST(@SenderId, @ToUserId)
+            FOR UPDATE;
             """;
 
         private const string InsertSql = """
@@ -53,7 +55,7 @@ public static class SendDirectMessage
 
         private const string UserExistsSql = "SELECT EXISTS(SELECT 1 FROM users WHERE id = @ToUserId)";
 
-        private sealed record Conversation(long Id, long Version);
+        private sealed record Conversation(long Id, long Version, long? FriendshipId);
 
         public async Task<Message> Handle(Command command, CancellationToken cancellationToken)
         {
@@ -69,15 +71,9 @@ public static class SendDirectMessage
         {
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
             await using var transaction = new InlineTransaction(connection);
-            bool areFriends;
-            Conversation? conversation;
-            await using (var locked = await connection.QueryMultipleAsync(new CommandDefinition(LockSql,
-                             new { UserId = command.SenderId, OtherId = command.ToUserId }, cancellationToken: cancellationToken)))
-            {
-                areFriends = (await locked.ReadAsync<long>()).Any();
-                conversation = await locked.ReadSingleOrDefaultAsync<Conversation>();
-            }
-            if (!areFriends || conversation is null)
+            var conversation = await connection.QuerySingleOrDefaultAsync<Conversation>(new CommandDefinition(LockSql, command,
+                cancellationToken: cancellationToken));
+            if (conversation?.FriendshipId is null)
             {
                 await transaction.RollbackAsync();
                 if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(UserExistsSql, command, cancellationToken: cancellationToken)))

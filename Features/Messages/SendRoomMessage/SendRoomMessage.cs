@@ -35,13 +35,16 @@ public static class SendRoomMessage
     public sealed class Handler(MySqlDataSource db, TimeProvider time, SendRateLimit rateLimit, ConversationOrder order, RoomGroups rooms)
         : IRequestHandler<Command, Message>
     {
-        // The participant row is read under a shared lock: a leave that committed first stops the
-        // message, and one that comes later waits for this commit. The conversation row is locked
-        // for update: the changes of one conversation queue there, each taking the next version.
+        // One locking read: the conversation row for update, so the changes of one conversation
+        // queue there and each takes the next version in commit order; and the sender's
+        // participant row with it, so a leave that committed first stops the message and one that
+        // comes later waits for this commit.
         private const string LockSql = $"""
             {InlineTransaction.Begin}
-            SELECT user_id FROM room_participants WHERE room_id = @RoomId AND user_id = @SenderId LOCK IN SHARE MODE;
-            SELECT id, version FROM conversations WHERE room_id = @RoomId FOR UPDATE;
+            SELECT c.id, c.version, p.user_id AS participant_id
+            FROM conversations c LEFT JOIN room_participants p ON p.room_id = c.room_id AND p.user_id = @SenderId
+            WHERE c.room_id = @RoomId
+            FOR UPDATE;
             """;
 
         private const string InsertSql = """
@@ -49,7 +52,7 @@ public static class SendRoomMessage
             VALUES (@ConversationId, @RoomId, @SenderId, @Body, @ClientMessageId, @CreatedAt, @Version);
             """;
 
-        private sealed record Conversation(long Id, long Version);
+        private sealed record Conversation(long Id, long Version, long? ParticipantId);
 
         public async Task<Message> Handle(Command command, CancellationToken cancellationToken)
         {
@@ -65,14 +68,9 @@ public static class SendRoomMessage
         {
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
             await using var transaction = new InlineTransaction(connection);
-            bool isParticipant;
-            Conversation? conversation;
-            await using (var locked = await connection.QueryMultipleAsync(new CommandDefinition(LockSql, command, cancellationToken: cancellationToken)))
-            {
-                isParticipant = (await locked.ReadAsync<long>()).Any();
-                conversation = await locked.ReadSingleOrDefaultAsync<Conversation>();
-            }
-            if (!isParticipant || conversation is null)
+            var conversation = await connection.QuerySingleOrDefaultAsync<Conversation>(new CommandDefinition(LockSql, command,
+                cancellationToken: cancellationToken));
+            if (conversation?.ParticipantId is null)
             {
                 await transaction.RollbackAsync();
                 await connection.GetVisibleRoomAsync(command.RoomId, command.SenderId, cancellationToken);

@@ -7,6 +7,7 @@ using Messenger.Features.Messages.SendRoomMessage;
 using Messenger.Features.Rooms.CreateRoom;
 using Messenger.Features.Rooms.InviteToRoom;
 using Messenger.Features.Rooms.JoinRoom;
+using Messenger.Features.Rooms.LeaveRoom;
 using Messenger.Infrastructure.Errors;
 using Microsoft.AspNetCore.SignalR;
 using MySqlConnector;
@@ -143,6 +144,31 @@ public sealed class SendRoomMessageTests : TestBase
 
         Assert.ThrowsAsync<ForbiddenException>(() => send);
         Assert.That(await QuerySingleAsync<long>("SELECT COUNT(*) FROM messages"), Is.Zero);
+    }
+
+    [Test]
+    public async Task Sends_racing_a_real_leave_either_land_before_it_or_are_forbidden_never_deadlock()
+    {
+        var alice = await RegisterAsync("alice");
+        var bob = await RegisterAsync("bob");
+        var room = await CreateRoomAsync(alice, "general");
+
+        for (var round = 0; round < 8; round++)
+        {
+            await SendAsync(new JoinRoom.Command(bob.User.Id, room.Id));
+            var sends = Enumerable.Range(0, 2).Select(i => SendAsync(new SendRoomMessage.Command(bob.User.Id, room.Id, $"{round}.{i}", null, null)))
+                .Select(async send =>
+                {
+                    try
+                    {
+                        await send;
+                    }
+                    catch (ForbiddenException)
+                    {
+                    }
+                }).ToList();
+            await Task.WhenAll([..sends, SendAsync(new LeaveRoom.Command(bob.User.Id, room.Id))]);
+        }
     }
 
     private static async Task<Message> PostAsync(Messenger.Features.Auth.AuthResponse user, long roomId, string body)
