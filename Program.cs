@@ -5,6 +5,7 @@ using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
 using Messenger.Infrastructure.Mediator;
+using Messenger.Infrastructure.Observability;
 using Messenger.Infrastructure.Realtime;
 using Messenger.Infrastructure.Storage;
 
@@ -12,6 +13,7 @@ var builder = WebApplication.CreateBuilder(args);
 // JSON bodies are small; an endpoint that takes uploads raises its own limit.
 builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = 1024 * 1024);
 builder.Services.AddDatabase(builder.Configuration);
+builder.Services.AddObservability(builder.Configuration);
 builder.Services.AddStorage(builder.Configuration);
 builder.Services.AddMediatorPipeline();
 builder.Services.AddProblemResponses();
@@ -26,6 +28,7 @@ builder.Services.AddCarter();
 var app = builder.Build();
 app.MigrateDatabase();
 app.EnsureStorageBucket();
+app.UseMetrics();
 app.UseProblemResponses();
 app.UseAuthentication();
 app.UseAuthorization();

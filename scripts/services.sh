@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs (when missing) and starts the local MariaDB and s3rver this project uses in
-# development and tests. Idempotent: a service that already answers is left alone.
+# development and tests. Idempotent: a service that already answers is left alone. What it
+# starts, it records in .local/pids/ for scripts/stop.sh.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 local_dir="$root/.local"
@@ -8,13 +9,16 @@ db_port="${MESSENGER_DB_PORT:-3307}"
 s3_port="${MESSENGER_S3_PORT:-4568}"
 db_user=messenger
 db_password=dev-only-password
-mkdir -p "$local_dir"
+pids="$local_dir/pids"
+mkdir -p "$local_dir" "$pids"
 
 need_apt=()
 command -v mariadbd >/dev/null 2>&1 || need_apt+=(mariadb-server)
 command -v mariadb >/dev/null 2>&1 || need_apt+=(mariadb-client)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+# The README's curl walkthrough reads ids and tokens out of the JSON with jq.
+command -v jq >/dev/null 2>&1 || need_apt+=(jq)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "services: installing ${need_apt[*]}"
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd=sudo
@@ -41,6 +45,7 @@ start_mariadb() {
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
     --innodb-buffer-pool-size=512M --innodb-flush-log-at-trx-commit=2 \
     --max-connections=1000 --skip-name-resolve >/dev/null 2>&1 &
+  echo $! >"$pids/mariadb.pid"
   for _ in $(seq 1 60); do
     if mariadb --no-defaults --socket="$sock" -uroot -e 'select 1' >/dev/null 2>&1; then break; fi
     sleep 0.5
@@ -79,6 +84,7 @@ else
   mkdir -p "$s3dir/data"
   nohup "$s3dir/node_modules/.bin/s3rver" --directory "$s3dir/data" --address 127.0.0.1 \
     --port "$s3_port" --silent >"$s3dir/s3rver.log" 2>&1 &
+  echo $! >"$pids/s3rver.pid"
   for _ in $(seq 1 40); do s3_answers && break; sleep 0.25; done
   s3_answers || { echo "services: s3rver did not start; see $s3dir/s3rver.log" >&2; exit 1; }
   echo "services: s3rver started on 127.0.0.1:$s3_port"

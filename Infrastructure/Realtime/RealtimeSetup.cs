@@ -16,6 +16,7 @@ public static class RealtimeSetup
         services.AddSingleton<SessionConnections>();
         services.AddSignalR(o =>
             {
+                o.AddFilter<Observability.HubMetrics>();
                 o.AddFilter<SessionConnections>();
                 o.AddFilter<HubProblemFilter>();
             })
