@@ -2,6 +2,7 @@ using Dapper;
 using FluentValidation;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.Observability;
 using Messenger.Infrastructure.Realtime;
 using MySqlConnector;
 using FileInfo = Messenger.Features.Files.FileInfo;
@@ -64,6 +65,7 @@ public static class SendMessageRules
             var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                 insertSql + (draft.Attachments.Count > 0 ? AttachSql : "") + FinishSql, parameters, cancellationToken: cancellationToken));
             transaction.Committed();
+            ChatMetrics.MessagesStored.Inc();
             return (draft with { Id = id }, turn);
         }
         catch (MySqlException e) when (e.IsDuplicateKey() && draft.ClientMessageId is not null)

@@ -36,6 +36,7 @@ public static class OutboundBuffer
             var buffer = new BoundedWriter(pipe.Writer, limit, () =>
             {
                 logger.LogWarning("Closing connection {ConnectionId}: more than {Limit} bytes of events left unread", connection.ConnectionId, limit);
+                Observability.ChatMetrics.ConnectionsClosedSlow.Inc();
                 connection.Abort(new ConnectionAbortedException("The client left too many events unread."));
             });
             connection.Transport = new DuplexPipe(socket.Input, buffer);

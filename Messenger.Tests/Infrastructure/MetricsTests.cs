@@ -1,4 +1,5 @@
 using System.Globalization;
+using Messenger.Features.Messages.SendDirectMessage;
 using Microsoft.AspNetCore.SignalR;
 using static Messenger.Tests.Testing;
 
@@ -106,6 +107,21 @@ public sealed class MetricsTests : TestBase
         Assert.That(Sample(scrape, "messenger_db_pool_connections", ("state", "idle")) + Sample(scrape, "messenger_db_pool_connections", ("state", "used")),
             Is.GreaterThan(0));
         Assert.That(Sample(scrape, "messenger_db_pool_wait_seconds_count"), Is.GreaterThan(0));
+    }
+
+    [Test]
+    public async Task A_message_counts_once_as_stored_and_its_event_as_sent()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        var before = await ScrapeAsync();
+
+        await SendAsync(new SendDirectMessage.Command(alice.User.Id, bob.User.Id, "hi", null, "once"));
+        await SendAsync(new SendDirectMessage.Command(alice.User.Id, bob.User.Id, "hi", null, "once"));
+
+        var after = await ScrapeAsync();
+        Assert.That(Sample(after, "messenger_messages_stored_total") - Sample(before, "messenger_messages_stored_total"), Is.EqualTo(1));
+        Assert.That(Sample(after, "messenger_events_sent_total", ("event", "MessageReceived")) -
+                    Sample(before, "messenger_events_sent_total", ("event", "MessageReceived")), Is.EqualTo(1));
     }
 
     private static async Task<string> ScrapeAsync()

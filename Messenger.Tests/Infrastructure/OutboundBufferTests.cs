@@ -7,6 +7,7 @@ using System.Net.WebSockets;
 using System.Text;
 using Messenger.Features.Messages;
 using Messenger.Features.Rooms.JoinRoom;
+using Messenger.Infrastructure.Observability;
 using static Messenger.Tests.Testing;
 
 namespace Messenger.Tests.Infrastructure;
@@ -35,6 +36,7 @@ public sealed class OutboundBufferTests : TestBase
         await using var bobTab = await service.ConnectAsync(bob.AccessToken);
         await using var carolTab = await service.ConnectAsync(carol.AccessToken);
         using var reader = await StalledReader.ConnectAsync(service.Address, stalled.AccessToken);
+        var closedBefore = ChatMetrics.ConnectionsClosedSlow.Value;
 
         // 2,000 long messages from alice over the hub and bob over REST, 16 at a time, while
         // readiness is asked throughout.
@@ -92,6 +94,7 @@ public sealed class OutboundBufferTests : TestBase
             Assert.That(ids, Is.EquivalentTo(sent));
         }
         Assert.That(await reader.ReadUntilClosedAsync(), Is.LessThan(Messages), "the stalled connection was closed before it was sent everything");
+        Assert.That(ChatMetrics.ConnectionsClosedSlow.Value, Is.GreaterThan(closedBefore), "the close is counted");
     }
 
     /// <summary>
