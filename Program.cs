@@ -5,6 +5,7 @@ using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
 using Messenger.Infrastructure.Mediator;
+using Messenger.Infrastructure.RateLimits;
 using Messenger.Infrastructure.Realtime;
 using Messenger.Infrastructure.Storage;
 
@@ -21,6 +22,7 @@ builder.Services.AddApiDocs();
 builder.Services.AddHealth();
 builder.Services.AddRealtime();
 builder.Services.AddSendRateLimit(builder.Configuration);
+builder.Services.AddRateLimits(builder.Configuration);
 builder.Services.AddCarter();
 
 var app = builder.Build();
@@ -28,6 +30,7 @@ app.MigrateDatabase();
 app.EnsureStorageBucket();
 app.UseProblemResponses();
 app.UseAuthentication();
+app.UseRequestsInFlightLimit();
 app.UseAuthorization();
 app.MapCarter();
 app.MapRealtime();
