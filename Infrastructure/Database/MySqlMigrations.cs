@@ -40,8 +40,8 @@ public static class MySqlMigrations
     {
         var builder = new UpgradeEngineBuilder();
         builder.Configure(c => c.ConnectionManager = new ConnectionManager(connectionString));
-        builder.Configure(c => c.ScriptExecutor = new Executor(() => c.ConnectionManager, () => c.Log, () => c.VariablesEnabled, c.ScriptPreprocessors,
-            () => (Journal)c.Journal));
+        builder.Configure(c => c.ScriptExecutor = new Executor(() => c.ConnectionManager, () => c.Log, () => c.VariablesEnabled,
+            c.ScriptPreprocessors, () => (Journal)c.Journal));
         builder.Configure(c => c.Journal = new Journal(() => c.ConnectionManager, () => c.Log));
         return builder;
     }
@@ -68,10 +68,11 @@ public static class MySqlMigrations
             try
             {
                 upgradeLog.LogInformation("Taking the migration lock");
-                var acquired = ExecuteCommandsWithManagedConnection(commands =>
-                    ExecuteSql(commands, $"SELECT GET_LOCK({LockName}, {LockTimeout.TotalSeconds})", timeout: LockTimeout + TimeSpan.FromSeconds(30)));
+                var acquired = ExecuteCommandsWithManagedConnection(commands => ExecuteSql(commands,
+                    $"SELECT GET_LOCK({LockName}, {LockTimeout.TotalSeconds})", timeout: LockTimeout + TimeSpan.FromSeconds(30)));
                 if (acquired is DBNull || Convert.ToInt32(acquired) != 1)
-                    throw new InvalidOperationException($"Another instance held the migration lock for more than {LockTimeout.TotalMinutes} minutes.");
+                    throw new InvalidOperationException(
+                        $"Another instance held the migration lock for more than {LockTimeout.TotalMinutes} minutes.");
             }
             catch
             {
@@ -128,6 +129,29 @@ public static class MySqlMigrations
     private sealed class Journal(Func<IConnectionManager> connectionManager, Func<IUpgradeLog> log)
         : TableJournal(connectionManager, log, Parser, null, "schemaversions")
     {
+        private const string CreateStatementsTableSql = """
+            CREATE TABLE IF NOT EXISTS schemaversions_statements (
+              script_name VARCHAR(255) NOT NULL,
+              statement_index INT NOT NULL,
+              started DATETIME NOT NULL,
+              applied DATETIME NULL,
+              PRIMARY KEY (script_name, statement_index)
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
+            """;
+
+        private const string StatementAppliedSql =
+            "SELECT applied IS NOT NULL FROM schemaversions_statements WHERE script_name = @script AND statement_index = @index";
+
+        private const string StartStatementSql = """
+            INSERT INTO schemaversions_statements (script_name, statement_index, started) VALUES (@script, @index, UTC_TIMESTAMP())
+            ON DUPLICATE KEY UPDATE started = UTC_TIMESTAMP()
+            """;
+
+        private const string FinishStatementSql =
+            "UPDATE schemaversions_statements SET applied = UTC_TIMESTAMP() WHERE script_name = @script AND statement_index = @index";
+
+        private const string ForgetStatementSql = "DELETE FROM schemaversions_statements WHERE script_name = @script AND statement_index = @index";
+
         private bool _statementsTableExists;
 
         // The default looks in every schema; two databases on one server (dev and test) would
@@ -162,15 +186,7 @@ public static class MySqlMigrations
             base.EnsureTableExistsAndIsLatestVersion(dbCommandFactory);
             if (_statementsTableExists)
                 return;
-            ExecuteSql(dbCommandFactory, """
-                CREATE TABLE IF NOT EXISTS schemaversions_statements (
-                  script_name VARCHAR(255) NOT NULL,
-                  statement_index INT NOT NULL,
-                  started DATETIME NOT NULL,
-                  applied DATETIME NULL,
-                  PRIMARY KEY (script_name, statement_index)
-                ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
-                """);
+            ExecuteSql(dbCommandFactory, CreateStatementsTableSql);
             _statementsTableExists = true;
         }
 
@@ -186,7 +202,7 @@ public static class MySqlMigrations
             ConnectionManager().ExecuteCommandsWithManagedConnection(commands =>
             {
                 var key = new Dictionary<string, object> { ["script"] = scriptName, ["index"] = index };
-                var state = ExecuteSql(commands, "SELECT applied IS NOT NULL FROM schemaversions_statements WHERE script_name = @script AND statement_index = @index", key);
+                var state = ExecuteSql(commands, StatementAppliedSql, key);
                 if (state is not null && Convert.ToBoolean(state))
                 {
                     Log().LogInformation("Statement {0} of {1} was applied by an earlier run; skipping it", index, scriptName);
@@ -195,17 +211,15 @@ public static class MySqlMigrations
                 var cutOff = state is not null;
 
                 ExecuteSql(commands, "START TRANSACTION");
-                ExecuteSql(commands, """
-                    INSERT INTO schemaversions_statements (script_name, statement_index, started) VALUES (@script, @index, UTC_TIMESTAMP())
-                    ON DUPLICATE KEY UPDATE started = UTC_TIMESTAMP()
-                    """, key);
+                ExecuteSql(commands, StartStatementSql, key);
                 try
                 {
                     execute();
                 }
                 catch (MySqlException e) when (cutOff && FoundAlreadyApplied(e))
                 {
-                    Log().LogWarning("Statement {0} of {1} was cut off after it took effect ({2}); counting it as applied", index, scriptName, e.Message);
+                    Log().LogWarning("Statement {0} of {1} was cut off after it took effect ({2}); counting it as applied",
+                        index, scriptName, e.Message);
                 }
                 catch (MySqlException)
                 {
@@ -213,7 +227,7 @@ public static class MySqlMigrations
                     {
                         // The statement did not take effect: the next run starts it afresh.
                         ExecuteSql(commands, "ROLLBACK");
-                        ExecuteSql(commands, "DELETE FROM schemaversions_statements WHERE script_name = @script AND statement_index = @index", key);
+                        ExecuteSql(commands, ForgetStatementSql, key);
                     }
                     catch (MySqlException)
                     {
@@ -222,7 +236,7 @@ public static class MySqlMigrations
                     }
                     throw;
                 }
-                ExecuteSql(commands, "UPDATE schemaversions_statements SET applied = UTC_TIMESTAMP() WHERE script_name = @script AND statement_index = @index", key);
+                ExecuteSql(commands, FinishStatementSql, key);
                 ExecuteSql(commands, "COMMIT");
             });
         }
@@ -237,7 +251,8 @@ public static class MySqlMigrations
             || (e.ErrorCode == MySqlErrorCode.CannotCreateTable && e.Message.Contains("errno: 121", StringComparison.Ordinal));
     }
 
-    private static object? ExecuteSql(Func<IDbCommand> commands, string sql, IReadOnlyDictionary<string, object>? parameters = null, TimeSpan? timeout = null)
+    private static object? ExecuteSql(Func<IDbCommand> commands, string sql, IReadOnlyDictionary<string, object>? parameters = null,
+        TimeSpan? timeout = null)
     {
         using var command = commands();
         command.CommandText = sql;

@@ -74,8 +74,9 @@ public sealed class MigrationsTests
 
         var journal = await QueryScratchAsync<string>("SELECT script_name FROM schemaversions");
         Assert.That(journal, Is.Unique.And.Count.EqualTo(MigrationScripts.Count));
-        Assert.That(await QueryScratchAsync<string>("SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'room_invites'"),
-            Does.Contain("invitee_id"));
+        var columns = await QueryScratchAsync<string>(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'room_invites'");
+        Assert.That(columns, Does.Contain("invitee_id"));
     }
 
     [Test]
@@ -95,7 +96,7 @@ public sealed class MigrationsTests
 
         var journal = await QueryScratchAsync<string>("SELECT script_name FROM schemaversions");
         Assert.That(journal, Is.Unique.And.Count.EqualTo(MigrationScripts.Count));
-        Assert.That(await QueryScratchAsync<int>("SELECT COUNT(*) FROM schemaversions_statements WHERE applied IS NULL"), Is.EqualTo(new[] { 0 }));
+        Assert.That(await QueryScratchAsync<string>("SELECT script_name FROM schemaversions_statements WHERE applied IS NULL"), Is.Empty);
     }
 
     private static readonly IReadOnlyList<string> MigrationScripts = typeof(MySqlMigrations).Assembly.GetManifestResourceNames()
