@@ -53,6 +53,9 @@ public static class MySqlMigrations
     private sealed class ConnectionManager(string connectionString)
         : DatabaseConnectionManager(_ => new MySqlConnection(connectionString)), IConnectionManager
     {
+        // GET_LOCK names are server-wide: one per database, so databases sharing a server do not wait for each other.
+        private const string LockName = "LEFT(CONCAT('migrations:', DATABASE()), 64)";
+
         // The statement, not the script, is the unit the executor journals (see Journal.RunStatement).
         public override IEnumerable<string> SplitScriptIntoCommands(string scriptContents) => StatementReader.Split(scriptContents);
 
@@ -95,9 +98,6 @@ public static class MySqlMigrations
                 }
             });
         }
-
-        // GET_LOCK names are server-wide: one per database, so databases sharing a server do not wait for each other.
-        private const string LockName = "LEFT(CONCAT('migrations:', DATABASE()), 64)";
 
         private sealed class Release(Action release) : IDisposable
         {
