@@ -6,6 +6,7 @@ using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
 using Messenger.Infrastructure.Mediator;
 using Messenger.Infrastructure.Observability;
+using Messenger.Infrastructure.RateLimits;
 using Messenger.Infrastructure.Realtime;
 using Messenger.Infrastructure.Storage;
 
@@ -23,6 +24,7 @@ builder.Services.AddApiDocs();
 builder.Services.AddHealth();
 builder.Services.AddRealtime(builder.Configuration);
 builder.Services.AddSendRateLimit(builder.Configuration);
+builder.Services.AddRateLimits(builder.Configuration);
 builder.Services.AddCarter();
 
 var app = builder.Build();
@@ -31,6 +33,7 @@ app.EnsureStorageBucket();
 app.UseMetrics();
 app.UseProblemResponses();
 app.UseAuthentication();
+app.UseRequestsInFlightLimit();
 app.UseAuthorization();
 app.MapCarter();
 app.MapRealtime();

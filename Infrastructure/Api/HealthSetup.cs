@@ -13,8 +13,9 @@ public static class HealthSetup
 
     public static IServiceCollection AddHealth(this IServiceCollection services)
     {
+        services.AddSingleton<ReadinessDatabase>();
         services.AddHealthChecks()
-            .AddCheck<DatabaseHealthCheck>("database", tags: [Ready])
+            .AddCheck<DatabaseHealthCheck>("database", tags: [Ready], timeout: TimeSpan.FromSeconds(5))
             .AddCheck<StorageHealthCheck>("storage", tags: [Ready], timeout: TimeSpan.FromSeconds(10));
         return services;
     }
@@ -41,13 +42,30 @@ public static class HealthSetup
         });
     }
 
-    private sealed class DatabaseHealthCheck(MySqlDataSource db) : IHealthCheck
+    /// <summary>
+    /// Readiness asks whether the database answers, not whether the requests' pool has a connection
+    /// free: a drained pool is overload, which the per-user cap sheds, and a load balancer reading it
+    /// as "down" would take every instance out at once. So the check has a pool of its own, one connection.
+    /// </summary>
+    private sealed class ReadinessDatabase(MySqlDataSource db) : IDisposable
+    {
+        public MySqlDataSource Pool { get; } = new(new MySqlConnectionStringBuilder(db.ConnectionString)
+        {
+            MinimumPoolSize = 0,
+            MaximumPoolSize = 1,
+            ConnectionTimeout = 5,
+        }.ConnectionString);
+
+        public void Dispose() => Pool.Dispose();
+    }
+
+    private sealed class DatabaseHealthCheck(ReadinessDatabase db) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             try
             {
-                await using var connection = await db.OpenConnectionAsync(cancellationToken);
+                await using var connection = await db.Pool.OpenConnectionAsync(cancellationToken);
                 return await connection.PingAsync(cancellationToken) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("no ping");
             }
             catch (MySqlException e)

@@ -9,7 +9,7 @@ public static class MediatorSetup
     /// <summary>
     /// MediatR 5 has no DI package that restores here, so handlers are found by a small scan.
     /// Moving to MediatR 12 means replacing this method with AddMediatR(cfg => ...) and swapping
-    /// the argument order in the two behaviors' Handle methods.
+    /// the argument order in the behaviors' Handle methods.
     /// </summary>
     public static IServiceCollection AddMediatorPipeline(this IServiceCollection services)
     {
@@ -25,9 +25,11 @@ public static class MediatorSetup
 
         services.AddTransient<ServiceFactory>(provider => provider.GetService!);
         services.AddTransient<IMediator, MediatR.Mediator>();
-        // Registration order is pipeline order: logging wraps validation wraps the handler.
+        // Registration order is pipeline order: logging wraps validation wraps rate limits wraps the
+        // handler, so a call refused as invalid costs no token.
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(LoggingBehavior<,>));
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(ValidationBehavior<,>));
+        services.AddTransient(typeof(IPipelineBehavior<,>), typeof(RateLimitBehavior<,>));
 
         services.AddValidatorsFromAssembly(assembly, includeInternalTypes: true);
         // Field names in errors match the JSON the client sent: camelCase.

@@ -33,6 +33,19 @@ public sealed class ApiDocsTests
     }
 
     [Test]
+    public async Task Every_signed_in_operation_documents_its_429()
+    {
+        using var client = CreateClient();
+        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var paths = document.GetProperty("paths");
+        foreach (var (path, method) in new[] { ("/users/me", "get"), ("/friends/request", "post"), ("/rooms/{id}/join", "post") })
+            Assert.That(paths.GetProperty(path).GetProperty(method).GetProperty("responses").TryGetProperty("429", out _), Is.True,
+                $"{method} {path}");
+        Assert.That(paths.GetProperty("/auth/logout").GetProperty("post").GetProperty("responses").TryGetProperty("429", out _), Is.False);
+    }
+
+    [Test]
     public async Task The_browsable_reference_answers_at_docs()
     {
         using var client = CreateClient();

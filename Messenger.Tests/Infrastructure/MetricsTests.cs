@@ -102,7 +102,8 @@ public sealed class MetricsTests : TestBase
 
         foreach (var counter in new[] { "messenger_messages_stored_total", "messenger_events_sent_total", "messenger_connections_closed_slow_total" })
             Assert.That(scrape, Does.Contain($"# TYPE {counter} counter"));
-        Assert.That(Sample(scrape, "messenger_db_pool_max_connections"), Is.EqualTo(100));
+        // Per process: the suite's own services with smaller pools set it too, so only its presence is certain.
+        Assert.That(Sample(scrape, "messenger_db_pool_max_connections"), Is.GreaterThan(0));
         // Registering opened and returned connections: the pool holds some now.
         Assert.That(Sample(scrape, "messenger_db_pool_connections", ("state", "idle")) + Sample(scrape, "messenger_db_pool_connections", ("state", "used")),
             Is.GreaterThan(0));

@@ -20,7 +20,7 @@ public sealed class OutboundBufferTests : TestBase
     [Test]
     public async Task A_client_that_stops_reading_is_closed_and_holds_up_no_one_else()
     {
-        await using var service = new TestService(new()
+        await using var service = new OwnService(new Dictionary<string, string?>
         {
             ["Messages:SendBurst"] = "1000000",
             ["Realtime:MaxBufferedBytesPerConnection"] = (256 * 1024).ToString(),

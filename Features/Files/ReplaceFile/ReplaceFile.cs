@@ -4,6 +4,7 @@ using MediatR;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.RateLimits;
 using Messenger.Infrastructure.Storage;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
@@ -12,7 +13,7 @@ namespace Messenger.Features.Files.ReplaceFile;
 
 public static class ReplaceFile
 {
-    public sealed record Command(long UserId, long FileId, Upload Upload) : IRequest<FileInfo>;
+    public sealed record Command(long UserId, long FileId, Upload Upload) : IRequest<FileInfo>, IRateLimited<RateLimitPolicies.Uploads>;
 
     public sealed class Handler(MySqlDataSource db, ObjectStorage storage, OrphanObjects orphans, TimeProvider time)
         : IRequestHandler<Command, FileInfo>

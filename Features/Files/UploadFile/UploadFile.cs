@@ -2,6 +2,7 @@ using Carter;
 using MediatR;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
+using Messenger.Infrastructure.RateLimits;
 using Messenger.Infrastructure.Storage;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
@@ -10,7 +11,7 @@ namespace Messenger.Features.Files.UploadFile;
 
 public static class UploadFile
 {
-    public sealed record Command(long UserId, Upload Upload) : IRequest<FileInfo>;
+    public sealed record Command(long UserId, Upload Upload) : IRequest<FileInfo>, IRateLimited<RateLimitPolicies.Uploads>;
 
     public sealed class Handler(MySqlDataSource db, ObjectStorage storage, OrphanObjects orphans, TimeProvider time)
         : IRequestHandler<Command, FileInfo>

@@ -4,6 +4,7 @@ using MediatR;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.RateLimits;
 using Messenger.Infrastructure.Realtime;
 using Microsoft.AspNetCore.SignalR;
 using MySqlConnector;
@@ -12,7 +13,7 @@ namespace Messenger.Features.Friends.CancelFriendRequest;
 
 public static class CancelFriendRequest
 {
-    public sealed record Command(long UserId, long RequestId) : IRequest<Unit>;
+    public sealed record Command(long UserId, long RequestId) : IRequest<Unit>, IRateLimited<RateLimitPolicies.Friends>;
 
     public sealed class Handler(MySqlDataSource db, TimeProvider time, IHubContext<ChatHub, IChatClient> hub) : IRequestHandler<Command, Unit>
     {

@@ -3,6 +3,7 @@ using Dapper;
 using MediatR;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.RateLimits;
 using Messenger.Infrastructure.Realtime;
 using Microsoft.AspNetCore.SignalR;
 using MySqlConnector;
@@ -11,7 +12,7 @@ namespace Messenger.Features.Friends.RemoveFriend;
 
 public static class RemoveFriend
 {
-    public sealed record Command(long UserId, long OtherId) : IRequest<Unit>;
+    public sealed record Command(long UserId, long OtherId) : IRequest<Unit>, IRateLimited<RateLimitPolicies.Friends>;
 
     public sealed class Handler(MySqlDataSource db, IHubContext<ChatHub, IChatClient> hub) : IRequestHandler<Command, Unit>
     {

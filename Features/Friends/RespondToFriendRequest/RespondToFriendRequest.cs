@@ -6,6 +6,7 @@ using Messenger.Features.Conversations;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.RateLimits;
 using Messenger.Infrastructure.Realtime;
 using Microsoft.AspNetCore.SignalR;
 using MySqlConnector;
@@ -16,7 +17,7 @@ public static class RespondToFriendRequest
 {
     public sealed record Body(long RequestId, bool? Accept);
 
-    public sealed record Command(long UserId, long RequestId, bool? Accept) : IRequest<FriendRequest>;
+    public sealed record Command(long UserId, long RequestId, bool? Accept) : IRequest<FriendRequest>, IRateLimited<RateLimitPolicies.Friends>;
 
     public sealed class Validator : AbstractValidator<Command>
     {

@@ -1,3 +1,4 @@
+using Messenger.Infrastructure.RateLimits;
 using System.Data;
 using Carter;
 using Dapper;
@@ -17,7 +18,7 @@ public static class SendFriendRequest
 {
     public sealed record Body(long ToUserId);
 
-    public sealed record Command(long UserId, long ToUserId) : IRequest<FriendRequest>;
+    public sealed record Command(long UserId, long ToUserId) : IRequest<FriendRequest>, IRateLimited<RateLimitPolicies.Friends>;
 
     public sealed class Validator : AbstractValidator<Command>
     {

@@ -6,6 +6,7 @@ using Messenger.Features.Conversations;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.RateLimits;
 using Messenger.Infrastructure.Realtime;
 using Microsoft.AspNetCore.SignalR;
 using MySqlConnector;
@@ -16,7 +17,7 @@ public static class DeleteMessage
 {
     public sealed record Body(long MessageId);
 
-    public sealed record Command(long UserId, long MessageId) : IRequest<Unit>;
+    public sealed record Command(long UserId, long MessageId) : IRequest<Unit>, IRateLimited<RateLimitPolicies.Deletes>;
 
     public sealed class Validator : AbstractValidator<Command>
     {

@@ -6,6 +6,7 @@ using Messenger.Features.Conversations;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.RateLimits;
 using Messenger.Infrastructure.Realtime;
 using Microsoft.AspNetCore.SignalR;
 using MySqlConnector;
@@ -20,7 +21,7 @@ public static class EditMessage
 
     public sealed record RestBody(string? Body);
 
-    public sealed record Command(long UserId, long MessageId, string? Body) : IRequest<Message>;
+    public sealed record Command(long UserId, long MessageId, string? Body) : IRequest<Message>, IRateLimited<RateLimitPolicies.Edits>;
 
     public sealed class Validator : AbstractValidator<Command>
     {

@@ -1,5 +1,6 @@
 using FluentValidation;
 using MediatR;
+using Messenger.Infrastructure.RateLimits;
 using Messenger.Infrastructure.Realtime;
 using Microsoft.AspNetCore.SignalR;
 using MySqlConnector;
@@ -11,7 +12,9 @@ public static class StartTyping
 {
     public sealed record Body(long? RoomId, long? ToUserId);
 
-    public sealed record Command(long UserId, string ConnectionId, long? RoomId, long? ToUserId) : IRequest<Unit>, ITypingCommand;
+    // Only starts are limited: a stop is announced only where a start was, so it cannot flood on its own.
+    public sealed record Command(long UserId, string ConnectionId, long? RoomId, long? ToUserId)
+        : IRequest<Unit>, ITypingCommand, IRateLimited<RateLimitPolicies.Typing>;
 
     public sealed class Validator : AbstractValidator<Command>
     {

@@ -5,6 +5,7 @@ using MediatR;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.RateLimits;
 using Messenger.Infrastructure.Realtime;
 using Microsoft.AspNetCore.SignalR;
 using MySqlConnector;
@@ -15,7 +16,10 @@ public static class InviteToRoom
 {
     public sealed record Body(long UserId);
 
-    public sealed record Command(long InviterId, long RoomId, long InviteeId) : IRequest<Invite>;
+    public sealed record Command(long InviterId, long RoomId, long InviteeId) : IRequest<Invite>, IRateLimited<RateLimitPolicies.Invites>
+    {
+        long IRateLimited.UserId => InviterId;
+    }
 
     public sealed class Validator : AbstractValidator<Command>
     {

@@ -5,6 +5,7 @@ using MediatR;
 using Messenger.Features.Users;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
+using Messenger.Infrastructure.RateLimits;
 using Messenger.Infrastructure.Realtime;
 using Microsoft.AspNetCore.SignalR;
 using MySqlConnector;
@@ -15,7 +16,7 @@ public static class JoinRoom
 {
     public sealed record Body(long RoomId);
 
-    public sealed record Command(long UserId, long RoomId) : IRequest<Room>;
+    public sealed record Command(long UserId, long RoomId) : IRequest<Room>, IRateLimited<RateLimitPolicies.JoinLeave>;
 
     public sealed class Validator : AbstractValidator<Command>
     {

@@ -4,6 +4,7 @@ using FluentValidation;
 using MediatR;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.RateLimits;
 using Messenger.Infrastructure.Realtime;
 using MySqlConnector;
 
@@ -13,7 +14,7 @@ public static class LeaveRoom
 {
     public sealed record Body(long RoomId);
 
-    public sealed record Command(long UserId, long RoomId) : IRequest<Unit>;
+    public sealed record Command(long UserId, long RoomId) : IRequest<Unit>, IRateLimited<RateLimitPolicies.JoinLeave>;
 
     public sealed class Validator : AbstractValidator<Command>
     {

@@ -6,6 +6,7 @@ using Messenger.Features.Users;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.RateLimits;
 using Messenger.Infrastructure.Realtime;
 using Microsoft.AspNetCore.SignalR;
 using MySqlConnector;
@@ -16,7 +17,7 @@ public static class RespondToInvite
 {
     public sealed record Body(bool? Accept);
 
-    public sealed record Command(long UserId, long InviteId, bool? Accept) : IRequest<Invite>;
+    public sealed record Command(long UserId, long InviteId, bool? Accept) : IRequest<Invite>, IRateLimited<RateLimitPolicies.Invites>;
 
     public sealed class Validator : AbstractValidator<Command>
     {

@@ -5,6 +5,7 @@ using Messenger.Features.Files;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.RateLimits;
 using Messenger.Infrastructure.Storage;
 using MySqlConnector;
 
@@ -14,7 +15,7 @@ public static class UpdateAvatar
 {
     public const long MaxAvatarBytes = 5 * 1024 * 1024;
 
-    public sealed record Command(long UserId, Upload Upload) : IRequest<MeProfile>;
+    public sealed record Command(long UserId, Upload Upload) : IRequest<MeProfile>, IRateLimited<RateLimitPolicies.Uploads>;
 
     public sealed class Handler(MySqlDataSource db, ObjectStorage storage, OrphanObjects orphans, TimeProvider time)
         : IRequestHandler<Command, MeProfile>

@@ -1,4 +1,5 @@
 using Messenger.Features.Users;
+using Messenger.Infrastructure.RateLimits;
 using static Messenger.Tests.StorageTesting;
 using static Messenger.Tests.Testing;
 using FileInfo = Messenger.Features.Files.FileInfo;
@@ -104,5 +105,16 @@ public sealed class ReplaceFileTests : StorageTestBase
         var file = await UploadAsync(alice, [1, 2, 3]);
 
         await AssertProblemAsync(await alice.PutAsync(file.Url, FileForm([])), HttpStatusCode.BadRequest, "file");
+    }
+
+    [Test]
+    public async Task Past_the_uploads_rate_limit_replacing_is_429_with_retry_after()
+    {
+        var (_, alice) = await SignedInAsync("alice");
+        var file = await UploadAsync(alice, RandomBytes(10));
+
+        await RateLimitTesting.AssertLimitedAsync<RateLimitPolicies.Uploads>(() =>
+            alice.PutAsync(file.Url, FileForm(RandomBytes(10))),
+            spentByArrangement: 1);
     }
 }

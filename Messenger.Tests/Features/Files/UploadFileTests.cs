@@ -1,3 +1,4 @@
+using Messenger.Infrastructure.RateLimits;
 using System.Net.Sockets;
 using System.Text;
 using static Messenger.Tests.StorageTesting;
@@ -258,5 +259,14 @@ public sealed class UploadFileTests : StorageTestBase
         var response = await anonymous.PostAsync("/files/upload", FileForm([1, 2, 3]));
 
         await AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+    }
+
+    [Test]
+    public async Task Past_the_uploads_rate_limit_uploading_is_429_with_retry_after()
+    {
+        var (_, alice) = await SignedInAsync("alice");
+
+        await RateLimitTesting.AssertLimitedAsync<RateLimitPolicies.Uploads>(() =>
+            alice.PostAsync("/files/upload", FileForm(RandomBytes(10))));
     }
 }

@@ -3,6 +3,7 @@ using Messenger.Features.Friends.CancelFriendRequest;
 using Messenger.Features.Friends.RespondToFriendRequest;
 using Messenger.Features.Friends.SendFriendRequest;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.RateLimits;
 using static Messenger.Tests.Testing;
 
 namespace Messenger.Tests.Features.Friends;
@@ -49,5 +50,18 @@ public sealed class CancelFriendRequestTests : TestBase
         Assert.ThrowsAsync<ConflictException>(() => SendAsync(new CancelFriendRequest.Command(alice.User.Id, request.Id)));
         Assert.That(await QuerySingleAsync<string>("SELECT status FROM friend_requests WHERE id = @Id", new { request.Id }),
             Is.EqualTo("accepted"));
+    }
+
+    [Test]
+    public async Task Past_the_friends_rate_limit_cancelling_is_429_with_retry_after()
+    {
+        var alice = await RegisterAsync("alice");
+        var bob = await RegisterAsync("bob");
+        var request = await SendAsync(new SendFriendRequest.Command(alice.User.Id, bob.User.Id));
+        using var client = CreateClient(alice.AccessToken);
+
+        await RateLimitTesting.AssertLimitedAsync<RateLimitPolicies.Friends>(() =>
+            client.DeleteAsync($"/friends/requests/{request.Id}"),
+            spentByArrangement: 1);
     }
 }

@@ -2,6 +2,7 @@ using Messenger.Features.Friends.ListFriends;
 using Messenger.Features.Friends.RemoveFriend;
 using Messenger.Features.Friends.SendFriendRequest;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.RateLimits;
 using Messenger.Infrastructure.Realtime;
 using static Messenger.Tests.Testing;
 
@@ -38,5 +39,16 @@ public sealed class RemoveFriendTests : TestBase
             "a pending request is not a friendship");
         Assert.ThrowsAsync<NotFoundException>(() => SendAsync(new RemoveFriend.Command(alice.User.Id, 999_999)));
         Assert.That(await QuerySingleAsync<string>("SELECT status FROM friend_requests"), Is.EqualTo("pending"));
+    }
+
+    [Test]
+    public async Task Past_the_friends_rate_limit_removing_is_429_with_retry_after()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        using var client = CreateClient(alice.AccessToken);
+
+        await RateLimitTesting.AssertLimitedAsync<RateLimitPolicies.Friends>(() =>
+            client.DeleteAsync($"/friends/{bob.User.Id}"),
+            spentByArrangement: 1);
     }
 }

@@ -3,6 +3,7 @@ using Messenger.Features.Friends;
 using Messenger.Features.Friends.RespondToFriendRequest;
 using Messenger.Features.Friends.SendFriendRequest;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.RateLimits;
 using static Messenger.Tests.Testing;
 
 namespace Messenger.Tests.Features.Friends;
@@ -79,5 +80,17 @@ public sealed class RespondToFriendRequestTests : TestBase
         var response = await CreateClient(bob.AccessToken).PostAsJsonAsync("/friends/response", new { requestId = 1 });
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain("\"accept\""));
+    }
+
+    [Test]
+    public async Task Past_the_friends_rate_limit_answering_is_429_with_retry_after()
+    {
+        var alice = await RegisterAsync("alice");
+        var bob = await RegisterAsync("bob");
+        var request = await SendAsync(new SendFriendRequest.Command(alice.User.Id, bob.User.Id));
+        using var client = CreateClient(bob.AccessToken);
+
+        await RateLimitTesting.AssertLimitedAsync<RateLimitPolicies.Friends>(() =>
+            client.PostAsJsonAsync("/friends/response", new { requestId = request.Id, accept = false }));
     }
 }

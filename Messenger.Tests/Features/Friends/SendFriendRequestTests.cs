@@ -3,6 +3,7 @@ using Messenger.Features.Friends;
 using Messenger.Features.Friends.RespondToFriendRequest;
 using Messenger.Features.Friends.SendFriendRequest;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.RateLimits;
 using static Messenger.Tests.Testing;
 
 namespace Messenger.Tests.Features.Friends;
@@ -135,5 +136,16 @@ public sealed class SendFriendRequestTests : TestBase
                 new { A = a.User.Id, B = b.User.Id });
             Assert.That(status, Is.EqualTo("accepted"), $"round {round}");
         }
+    }
+
+    [Test]
+    public async Task Past_the_friends_rate_limit_asking_is_429_with_retry_after()
+    {
+        var alice = await RegisterAsync("alice");
+        var bob = await RegisterAsync("bob");
+        using var client = CreateClient(alice.AccessToken);
+
+        await RateLimitTesting.AssertLimitedAsync<RateLimitPolicies.Friends>(() =>
+            client.PostAsJsonAsync("/friends/request", new { toUserId = bob.User.Id }));
     }
 }

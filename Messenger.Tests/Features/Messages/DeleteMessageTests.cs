@@ -1,3 +1,4 @@
+using Messenger.Infrastructure.RateLimits;
 using Messenger.Infrastructure.Realtime;
 using Messenger.Features.Messages;
 using Messenger.Features.Messages.DeleteMessage;
@@ -91,5 +92,16 @@ public sealed class DeleteMessageTests : TestBase
         await SendAsync(new Messenger.Features.Rooms.LeaveRoom.LeaveRoom.Command(owner.User.Id, room.Id));
 
         Assert.ThrowsAsync<ForbiddenException>(() => SendAsync(new DeleteMessage.Command(owner.User.Id, bobs.Id)));
+    }
+
+    [Test]
+    public async Task Past_the_deletes_rate_limit_deleting_is_429_with_retry_after()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        var sent = await SendAsync(new SendDirectMessage.Command(alice.User.Id, bob.User.Id, "oops", null, null));
+        using var client = CreateClient(alice.AccessToken);
+
+        // Deleting a tombstone again is a 204 that still spends the budget.
+        await RateLimitTesting.AssertLimitedAsync<RateLimitPolicies.Deletes>(() => client.DeleteAsync($"/messages/{sent.Id}"));
     }
 }

@@ -1,3 +1,5 @@
+using Messenger.Infrastructure.RateLimits;
+using System.Net.Http.Json;
 using Messenger.Features.Messages;
 using Messenger.Features.Messages.DeleteMessage;
 using Messenger.Features.Messages.EditMessage;
@@ -64,5 +66,16 @@ public sealed class EditMessageTests : TestBase
         var e = Assert.ThrowsAsync<HubException>(() => aliceTab.InvokeAsync("EditMessage", new { messageId = sent.Id, body = " " }));
 
         Assert.That(e!.Message, Does.StartWith("400 Bad Request: body: must not be empty"));
+    }
+
+    [Test]
+    public async Task Past_the_edits_rate_limit_editing_is_429_with_retry_after()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        var sent = await SendAsync(new SendDirectMessage.Command(alice.User.Id, bob.User.Id, "draft", null, null));
+        using var client = CreateClient(alice.AccessToken);
+
+        await RateLimitTesting.AssertLimitedAsync<RateLimitPolicies.Edits>(() =>
+            client.PatchAsJsonAsync($"/messages/{sent.Id}", new { body = "again" }));
     }
 }

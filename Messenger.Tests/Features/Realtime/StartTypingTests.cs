@@ -1,3 +1,4 @@
+using Messenger.Infrastructure.RateLimits;
 using Messenger.Features.Rooms.JoinRoom;
 using Messenger.Infrastructure.Realtime;
 using Microsoft.AspNetCore.SignalR;
@@ -132,5 +133,22 @@ public sealed class StartTypingTests : TestBase
     {
         var tables = await QueryAsync<string>("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()");
         return await QuerySingleAsync<long>(string.Join(" + ", tables.Select(t => $"(SELECT COUNT(*) FROM `{t}`)")).Insert(0, "SELECT "));
+    }
+
+    [Test]
+    public async Task Typing_past_the_typing_rate_limit_is_429_and_the_room_hears_no_more()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        await using var aliceTab = await HubClient.ConnectAsync(alice.AccessToken);
+        await using var bobTab = await HubClient.ConnectAsync(bob.AccessToken);
+
+        for (var i = 0; i < RateLimitTesting.Burst<RateLimitPolicies.Typing>(); i++)
+            await aliceTab.InvokeAsync("StartTyping", new { toUserId = bob.User.Id });
+        var refused = Assert.ThrowsAsync<HubException>(() => aliceTab.InvokeAsync("StartTyping", new { toUserId = bob.User.Id }));
+
+        Assert.That(refused!.Message, Does.StartWith("429 Too Many Requests: ").And.Contain(nameof(RateLimitPolicies.Typing)));
+        for (var i = 0; i < RateLimitTesting.Burst<RateLimitPolicies.Typing>(); i++)
+            await bobTab.NextAsync<TypingEvent>("TypingStarted");
+        await bobTab.AssertNoEventAsync("TypingStarted");
     }
 }

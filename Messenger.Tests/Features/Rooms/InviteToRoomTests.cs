@@ -4,6 +4,7 @@ using Messenger.Features.Rooms.InviteToRoom;
 using Messenger.Features.Rooms.JoinRoom;
 using Messenger.Features.Rooms.RespondToInvite;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.RateLimits;
 using static Messenger.Tests.Testing;
 
 namespace Messenger.Tests.Features.Rooms;
@@ -186,5 +187,17 @@ public sealed class InviteToRoomTests : TestBase
         Assert.That(e!.Errors.Select(f => f.PropertyName), Is.EqualTo(new[] { "userId" }));
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(await ProblemFieldsAsync(response), Is.EqualTo(new[] { "userId" }));
+    }
+
+    [Test]
+    public async Task Past_the_invites_rate_limit_inviting_is_429_with_retry_after()
+    {
+        var alice = await RegisterAsync("alice");
+        var bob = await RegisterAsync("bob");
+        var room = await CreateRoomAsync(alice, "Secret", isPrivate: true);
+        using var client = CreateClient(alice.AccessToken);
+
+        await RateLimitTesting.AssertLimitedAsync<RateLimitPolicies.Invites>(() =>
+            client.PostAsJsonAsync($"/rooms/{room.Id}/invite", new { userId = bob.User.Id }));
     }
 }

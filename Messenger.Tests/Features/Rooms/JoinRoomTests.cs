@@ -6,6 +6,7 @@ using Messenger.Features.Rooms.JoinRoom;
 using Messenger.Features.Rooms.ListInvites;
 using Messenger.Features.Users;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.RateLimits;
 using Messenger.Infrastructure.Realtime;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -323,5 +324,21 @@ public sealed class JoinRoomTests : TestBase
         var e = Assert.ThrowsAsync<HubException>(() => tab.InvokeAsync("JoinRoom", new { roomId = "abc" }));
 
         Assert.That(e!.Message, Does.StartWith("400 Bad Request: "));
+    }
+
+    [Test]
+    public async Task Past_the_join_and_leave_rate_limit_joining_is_429_over_rest_and_the_hub()
+    {
+        var alice = await RegisterAsync("alice");
+        var bob = await RegisterAsync("bob");
+        var room = await CreateRoomAsync(alice, "General");
+        using var client = CreateClient(bob.AccessToken);
+        await using var bobTab = await HubClient.ConnectAsync(bob.AccessToken);
+
+        await RateLimitTesting.AssertLimitedAsync<RateLimitPolicies.JoinLeave>(() =>
+            client.PostAsync($"/rooms/{room.Id}/join", null));
+        var e = Assert.ThrowsAsync<HubException>(() => bobTab.InvokeAsync<Room>("JoinRoom", new { roomId = room.Id }));
+
+        Assert.That(e!.Message, Does.StartWith("429 Too Many Requests: ").And.Contain(nameof(RateLimitPolicies.JoinLeave)));
     }
 }

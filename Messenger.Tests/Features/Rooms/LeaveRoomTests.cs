@@ -6,6 +6,7 @@ using Messenger.Features.Rooms.JoinRoom;
 using Messenger.Features.Rooms.LeaveRoom;
 using Messenger.Features.Rooms.ListParticipants;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.RateLimits;
 using Messenger.Infrastructure.Realtime;
 using Microsoft.AspNetCore.SignalR;
 using static Messenger.Tests.Testing;
@@ -251,6 +252,39 @@ public sealed class LeaveRoomTests : TestBase
         await bobTab.DisposeAsync();
         // Closing the connection later has nothing more to announce.
         await aliceTab.AssertNoEventAsync("TypingStopped");
+    }
+
+    [Test]
+    public async Task A_join_and_leave_loop_stops_at_the_rate_limit_and_the_room_hears_no_more()
+    {
+        var (alice, bob, room) = await AliceOwnsARoomBobJoinedAsync();
+        await using var aliceTab = await HubClient.ConnectAsync(alice.AccessToken);
+        await using var bobTab = await HubClient.ConnectAsync(bob.AccessToken);
+
+        HubException? refused = null;
+        var calls = 0;
+        while (refused is null && calls <= RateLimitTesting.Burst<RateLimitPolicies.JoinLeave>())
+        {
+            try
+            {
+                await bobTab.InvokeAsync(calls % 2 == 0 ? "LeaveRoom" : "JoinRoom", new { roomId = room.Id });
+                calls++;
+            }
+            catch (HubException e)
+            {
+                refused = e;
+            }
+        }
+
+        Assert.That(refused?.Message, Does.StartWith("429 Too Many Requests: "));
+        // The arrangement's own join was the first call of bob's budget.
+        Assert.That(calls, Is.EqualTo(RateLimitTesting.Burst<RateLimitPolicies.JoinLeave>() - 1));
+        var response = await CreateClient(bob.AccessToken).PostAsync($"/rooms/{room.Id}/leave", null);
+        await ReadProblemAsync(response, HttpStatusCode.TooManyRequests);
+        for (var i = 0; i < calls; i++)
+            await aliceTab.NextAsync<object>(i % 2 == 0 ? "ParticipantLeft" : "ParticipantJoined");
+        await aliceTab.AssertNoEventAsync("ParticipantLeft");
+        await aliceTab.AssertNoEventAsync("ParticipantJoined", settleMilliseconds: 0);
     }
 
     private static async Task<(AuthResponse Alice, AuthResponse Bob, Room Room)> AliceOwnsARoomBobJoinedAsync()

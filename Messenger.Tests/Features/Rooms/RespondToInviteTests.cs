@@ -8,6 +8,7 @@ using Messenger.Features.Rooms.ListMyRooms;
 using Messenger.Features.Rooms.RespondToInvite;
 using Messenger.Features.Users;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.RateLimits;
 using static Messenger.Tests.Testing;
 
 namespace Messenger.Tests.Features.Rooms;
@@ -162,5 +163,18 @@ public sealed class RespondToInviteTests : TestBase
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That((await response.Content.ReadFromJsonAsync<Invite>())!.Status, Is.EqualTo("accepted"));
         Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+    }
+
+    [Test]
+    public async Task Past_the_invites_rate_limit_answering_is_429_with_retry_after()
+    {
+        var alice = await RegisterAsync("alice");
+        var bob = await RegisterAsync("bob");
+        var room = await CreateRoomAsync(alice, "Secret", isPrivate: true);
+        var invite = await SendAsync(new InviteToRoom.Command(alice.User.Id, room.Id, bob.User.Id));
+        using var client = CreateClient(bob.AccessToken);
+
+        await RateLimitTesting.AssertLimitedAsync<RateLimitPolicies.Invites>(() =>
+            client.PostAsJsonAsync($"/invites/{invite.Id}", new { accept = false }));
     }
 }

@@ -1,4 +1,5 @@
 using Messenger.Features.Users;
+using Messenger.Infrastructure.RateLimits;
 using static Messenger.Tests.StorageTesting;
 using static Messenger.Tests.Testing;
 using UserProfile = Messenger.Features.Users.GetUser.GetUser.UserProfile;
@@ -121,5 +122,14 @@ public sealed class UpdateAvatarTests : StorageTestBase
         Assert.That(await CountAsync("files"), Is.EqualTo(1), "each new avatar replaced the one before");
         Assert.That(await QuerySingleAsync<long>("SELECT avatar_file_id FROM users WHERE id = @Id", new { Id = aliceId }),
             Is.EqualTo(await QuerySingleAsync<long>("SELECT id FROM files")));
+    }
+
+    [Test]
+    public async Task Past_the_uploads_rate_limit_setting_an_avatar_is_429_with_retry_after()
+    {
+        var (_, alice) = await SignedInAsync("alice");
+
+        await RateLimitTesting.AssertLimitedAsync<RateLimitPolicies.Uploads>(() =>
+            alice.PutAsync("/users/me/avatar", FileForm(RandomBytes(100, PngHeader), "me.png", "image/png")));
     }
 }

@@ -3,27 +3,30 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
+using static Messenger.Tests.Testing;
 
 namespace Messenger.Tests;
 
 /// <summary>
-/// A service of a test's own, with some settings changed from the suite's, on Kestrel like the
-/// suite's own and on the same database.
+/// The service with settings of a test's own, on Kestrel like the suite's and against the same
+/// database, so users registered through <see cref="Testing"/> sign in here too.
 /// </summary>
-public sealed class TestService : IAsyncDisposable
+public sealed class OwnService : IAsyncDisposable
 {
-    private readonly Testing.MessengerFactory _factory;
+    private readonly MessengerFactory _factory;
 
-    public TestService(Dictionary<string, string?> changes)
+    public OwnService(IReadOnlyDictionary<string, string?> changes)
     {
-        var settings = Testing.TestSettings();
+        var settings = TestSettings();
         foreach (var (key, value) in changes)
             settings[key] = value;
-        _factory = new Testing.MessengerFactory(settings);
+        _factory = new MessengerFactory(settings);
         _factory.UseKestrel(0);
         _factory.StartServer();
-        Address = new Uri(_factory.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+        Address = new Uri(_factory.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>()
+            .Addresses.First());
     }
 
     public Uri Address { get; }
@@ -38,6 +41,15 @@ public sealed class TestService : IAsyncDisposable
         return client;
     }
 
+    /// <summary>A bare SignalR connection, started.</summary>
+    public async Task<HubConnection> ConnectHubAsync(string accessToken)
+    {
+        var connection = HubClient.Build(accessToken, Address);
+        await connection.StartAsync();
+        return connection;
+    }
+
+    /// <summary>A <see cref="HubClient"/> that records the events it receives.</summary>
     public Task<HubClient> ConnectAsync(string accessToken) => HubClient.ConnectAsync(accessToken, Address);
 
     public ValueTask DisposeAsync() => _factory.DisposeAsync();

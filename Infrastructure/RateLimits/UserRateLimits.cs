@@ -1,0 +1,120 @@
+using System.Threading.RateLimiting;
+using Messenger.Infrastructure.Errors;
+using Microsoft.Extensions.Options;
+
+namespace Messenger.Infrastructure.RateLimits;
+
+/// <summary>
+/// Marks a command as limited per user by <typeparamref name="TPolicy"/>, one of <see cref="RateLimitPolicies"/>:
+/// <c>record Command(long UserId, long RoomId) : IRequest&lt;Room&gt;, IRateLimited&lt;RateLimitPolicies.JoinLeave&gt;</c>.
+/// The MediatR pipeline takes a token before the handler runs, so the REST endpoint and the hub
+/// method that send the command share one budget and answer the same 429.
+/// </summary>
+public interface IRateLimited<TPolicy> : IRateLimited
+    where TPolicy : class;
+
+/// <summary>The user whose budget a call spends; a command whose user property has another name implements it explicitly.</summary>
+public interface IRateLimited
+{
+    long UserId { get; }
+}
+
+/// <summary>The policies: each one's name is its key under RateLimits:Policies.</summary>
+public static class RateLimitPolicies
+{
+    /// <summary>Sending, answering and cancelling friend requests, and removing friends.</summary>
+    public sealed class Friends;
+
+    /// <summary>Joining and leaving rooms: each one is an event to the whole room, so a loop must not become a flood.</summary>
+    public sealed class JoinLeave;
+
+    /// <summary>Inviting to rooms and answering invites.</summary>
+    public sealed class Invites;
+
+    /// <summary>Uploading and replacing files, and setting an avatar.</summary>
+    public sealed class Uploads;
+
+    public sealed class Edits;
+
+    public sealed class Deletes;
+
+    /// <summary>StartTyping: clients resend it every few seconds while the user types, so the budget is generous.</summary>
+    public sealed class Typing;
+
+    public sealed class Reactions;
+
+    public sealed class Blocking;
+
+    public static IEnumerable<string> Names => typeof(RateLimitPolicies).GetNestedTypes().Select(t => t.Name);
+
+    /// <summary>The policy a command type names through <see cref="IRateLimited{TPolicy}"/>, or null.</summary>
+    public static string? Of(Type command) => command.GetInterfaces()
+        .Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IRateLimited<>))
+        .Select(i => i.GetGenericArguments()[0].Name)
+        .SingleOrDefault();
+}
+
+public sealed class RateLimitPolicyOptions
+{
+    public int Burst { get; set; }
+
+    public int WindowSeconds { get; set; }
+}
+
+public sealed class RateLimitOptions
+{
+    public const string Section = "RateLimits";
+
+    /// <summary>Requests and hub calls one user may have running at once; past it they answer 429 straight away.</summary>
+    public int MaxRequestsInFlightPerUser { get; set; } = 16;
+
+    /// <summary>Per policy, a token bucket per user: Burst calls, refilled every WindowSeconds.</summary>
+    public Dictionary<string, RateLimitPolicyOptions> Policies { get; set; } = new()
+    {
+        [nameof(RateLimitPolicies.Friends)] = new() { Burst = 20, WindowSeconds = 60 },
+        [nameof(RateLimitPolicies.JoinLeave)] = new() { Burst = 20, WindowSeconds = 60 },
+        [nameof(RateLimitPolicies.Invites)] = new() { Burst = 20, WindowSeconds = 60 },
+        [nameof(RateLimitPolicies.Uploads)] = new() { Burst = 20, WindowSeconds = 60 },
+        [nameof(RateLimitPolicies.Edits)] = new() { Burst = 30, WindowSeconds = 60 },
+        [nameof(RateLimitPolicies.Deletes)] = new() { Burst = 30, WindowSeconds = 60 },
+        [nameof(RateLimitPolicies.Typing)] = new() { Burst = 20, WindowSeconds = 20 },
+        [nameof(RateLimitPolicies.Reactions)] = new() { Burst = 30, WindowSeconds = 60 },
+        [nameof(RateLimitPolicies.Blocking)] = new() { Burst = 10, WindowSeconds = 60 },
+    };
+}
+
+/// <summary>
+/// The per-user token buckets of every policy, in process like the send limit and presence.
+/// The message send limit (Features/Messages/SendRateLimit) keeps its own settings.
+/// </summary>
+public sealed class UserRateLimits(IOptions<RateLimitOptions> options) : IDisposable
+{
+    private readonly PartitionedRateLimiter<(string Policy, long UserId)> _limiter =
+        PartitionedRateLimiter.Create<(string Policy, long UserId), (string Policy, long UserId)>(key =>
+            RateLimitPartition.GetTokenBucketLimiter(key, _ =>
+            {
+                var policy = options.Value.Policies[key.Policy];
+                return new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = policy.Burst,
+                    TokensPerPeriod = policy.Burst,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(policy.WindowSeconds),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                };
+            }));
+
+    public void Acquire(string policy, long userId)
+    {
+        using var lease = _limiter.AttemptAcquire((policy, userId));
+        if (lease.IsAcquired)
+            return;
+        var limit = options.Value.Policies[policy];
+        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(limit.WindowSeconds);
+        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        throw new TooManyRequestsException($"the {policy} limit of {limit.Burst} per {limit.WindowSeconds} s is used up; try again in {seconds} s",
+            retryAfter);
+    }
+
+    public void Dispose() => _limiter.Dispose();
+}
