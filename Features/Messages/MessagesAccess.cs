@@ -1,6 +1,7 @@
 using Dapper;
 using FluentValidation;
 using Messenger.Features.Conversations;
+using Messenger.Infrastructure.Errors;
 using Messenger.Infrastructure.Realtime;
 using Microsoft.AspNetCore.SignalR;
 using MySqlConnector;
@@ -68,6 +69,8 @@ public static class MessagesAccess
         ORDER BY m.version ASC LIMIT @Take
         """;
 
+    private const string ConversationKeySql = "SELECT room_id, sender_id, recipient_id FROM messages WHERE id = @MessageId";
+
     public sealed record MessageRow(
         long Id, long? RoomId, long SenderId, long? RecipientId, string Body, string? ClientMessageId,
         DateTime CreatedAt, DateTime? EditedAt, DateTime? DeletedAt, long Version);
@@ -81,6 +84,15 @@ public static class MessagesAccess
         var row = await connection.QuerySingleAsync<MessageRow>(new CommandDefinition(MessageSql, new { MessageId = messageId }, transaction,
             cancellationToken: cancellationToken));
         return (await connection.WithAttachmentsAsync([row], cancellationToken, transaction)).Single();
+    }
+
+    /// <summary>Which conversation a message belongs to (which never changes), so a change of it can take its turn; 404 when there is no such message.</summary>
+    public static async Task<ConversationKey> ConversationKeyOfAsync(this MySqlDataSource db, long messageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<(long? RoomId, long SenderId, long? RecipientId)?>(new CommandDefinition(ConversationKeySql,
+            new { MessageId = messageId }, cancellationToken: cancellationToken));
+        return row is { } m ? ConversationKey.Of(m.RoomId, m.SenderId, m.RecipientId) : throw new NotFoundException($"message {messageId} not found");
     }
 
     /// <summary>Messages with their attachments, in the order given; one query for all attachments.</summary>

@@ -3,7 +3,6 @@ using FluentValidation;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
 using Messenger.Infrastructure.Observability;
-using Messenger.Infrastructure.Realtime;
 using MySqlConnector;
 using FileInfo = Messenger.Features.Files.FileInfo;
 using FilesAccess = Messenger.Features.Files.FilesAccess;
@@ -55,10 +54,10 @@ public static class SendMessageRules
 
     /// <summary>
     /// Runs the slice's INSERT with the attachments and the commit in one batch. Returns the stored
-    /// message with its delivery turn, or an earlier send of the same message and no turn.
+    /// message, or an earlier send of the same message (which is not announced again).
     /// </summary>
-    public static async Task<(Message, ConversationOrder.Turn?)> WriteAsync(this MySqlConnection connection, InlineTransaction transaction,
-        ConversationOrder.Turn turn, Message draft, string insertSql, object parameters, CancellationToken cancellationToken)
+    public static async Task<(Message Message, bool IsNew)> WriteAsync(this MySqlConnection connection, InlineTransaction transaction,
+        Message draft, string insertSql, object parameters, CancellationToken cancellationToken)
     {
         try
         {
@@ -66,18 +65,12 @@ public static class SendMessageRules
                 insertSql + (draft.Attachments.Count > 0 ? AttachSql : "") + FinishSql, parameters, cancellationToken: cancellationToken));
             transaction.Committed();
             ChatMetrics.MessagesStored.Inc();
-            return (draft with { Id = id }, turn);
+            return (draft with { Id = id }, true);
         }
         catch (MySqlException e) when (e.IsDuplicateKey() && draft.ClientMessageId is not null)
         {
-            turn.Dispose();
             await transaction.RollbackAsync();
-            return (await connection.EarlierSendAsync(draft, cancellationToken), null);
-        }
-        catch
-        {
-            turn.Dispose();
-            throw;
+            return (await connection.EarlierSendAsync(draft, cancellationToken), false);
         }
     }
 

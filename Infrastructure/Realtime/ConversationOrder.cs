@@ -1,54 +1,66 @@
 namespace Messenger.Infrastructure.Realtime;
 
+/// <summary>A conversation named before anything is read: a room, or the pair of users of a direct conversation.</summary>
+public readonly record struct ConversationKey(long RoomId, long UserLow, long UserHigh)
+{
+    public static ConversationKey Room(long roomId) => new(roomId, 0, 0);
+
+    public static ConversationKey Direct(long a, long b) => new(0, Math.Min(a, b), Math.Max(a, b));
+
+    public static ConversationKey Of(long? roomId, long senderId, long? recipientId) =>
+        roomId is { } room ? Room(room) : Direct(senderId, recipientId!.Value);
+}
+
 /// <summary>
-/// Hands each conversation's events to delivery in version order. A change takes its turn while
-/// it holds its conversation's row lock (right after reading the version it will write), and the
-/// lock makes the next change wait for this one's commit, so turns are taken in version order.
-/// Each turn then delivers only after the turn before it has delivered or was given up: two
-/// handlers that commit back to back can no longer overtake each other on the way to the socket.
-/// Delivery itself never waits for a client (see OutboundBuffer), so neither does a turn.
-/// Per process; with several instances each orders its own changes.
+/// Lets one change of a conversation at a time through, in this process, from reading the
+/// conversation's version to handing the change's event over for delivery. So events leave in
+/// version order (two changes that commit back to back cannot overtake each other on the way to
+/// the sockets), and the changes waiting their turn wait here, holding no pooled connection and
+/// no row lock. Delivery never waits for a client (see OutboundBuffer), so neither does a turn.
+/// The database's lock on the conversation row still orders changes across instances.
 /// </summary>
 public sealed class ConversationOrder
 {
-    private readonly Dictionary<long, Task> _lastTurn = new();
+    private readonly Dictionary<ConversationKey, Gate> _gates = new();
 
-    public Turn Take(long conversationId)
+    public async Task<IDisposable> EnterAsync(ConversationKey key, CancellationToken cancellationToken)
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Task previous;
-        lock (_lastTurn)
+        Gate gate;
+        lock (_gates)
         {
-            previous = _lastTurn.GetValueOrDefault(conversationId, Task.CompletedTask);
-            _lastTurn[conversationId] = done.Task;
+            if (!_gates.TryGetValue(key, out gate!))
+                _gates[key] = gate = new Gate(this, key);
+            gate.Users++;
         }
-        return new Turn(this, conversationId, previous, done);
+        try
+        {
+            await gate.Semaphore.WaitAsync(cancellationToken);
+        }
+        catch
+        {
+            Leave(gate);
+            throw;
+        }
+        return gate;
     }
 
-    private void Finish(long conversationId, TaskCompletionSource done)
+    private void Leave(Gate gate)
     {
-        done.TrySetResult();
-        lock (_lastTurn)
-            if (_lastTurn.TryGetValue(conversationId, out var last) && last == done.Task)
-                _lastTurn.Remove(conversationId);
+        lock (_gates)
+            if (--gate.Users == 0)
+                _gates.Remove(gate.Key);
     }
 
-    /// <summary>One change's place in its conversation's order. Disposing it unused (a rollback) gives the place up.</summary>
-    public sealed class Turn(ConversationOrder order, long conversationId, Task previous, TaskCompletionSource done) : IDisposable
+    private sealed class Gate(ConversationOrder order, ConversationKey key) : IDisposable
     {
-        public async Task DeliverAsync(Func<Task> send)
-        {
-            try
-            {
-                await previous;
-                await send();
-            }
-            finally
-            {
-                Dispose();
-            }
-        }
+        public ConversationKey Key { get; } = key;
+        public SemaphoreSlim Semaphore { get; } = new(1, 1);
+        public int Users { get; set; }
 
-        public void Dispose() => order.Finish(conversationId, done);
+        public void Dispose()
+        {
+            Semaphore.Release();
+            order.Leave(this);
+        }
     }
 }

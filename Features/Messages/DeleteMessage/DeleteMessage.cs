@@ -54,13 +54,16 @@ public static class DeleteMessage
 
         public async Task<Unit> Handle(Command command, CancellationToken cancellationToken)
         {
-            if (await StoreAsync(command, cancellationToken) is var (deleted, turn))
-                await turn.DeliverAsync(() => hub.Audience(rooms, deleted.RoomId, deleted.SenderId, deleted.RecipientId).MessageDeleted(deleted));
+            using (await order.EnterAsync(await db.ConversationKeyOfAsync(command.MessageId, cancellationToken), cancellationToken))
+            {
+                if (await StoreAsync(command, cancellationToken) is { } deleted)
+                    await hub.Audience(rooms, deleted.RoomId, deleted.SenderId, deleted.RecipientId).MessageDeleted(deleted);
+            }
             return Unit.Value;
         }
 
-        /// <summary>The tombstone's event and its delivery turn, or null when the message was already deleted.</summary>
-        private async Task<(MessageDeletedEvent, ConversationOrder.Turn)?> StoreAsync(Command command, CancellationToken cancellationToken)
+        /// <summary>The tombstone's event, or null when the message was already deleted.</summary>
+        private async Task<MessageDeletedEvent?> StoreAsync(Command command, CancellationToken cancellationToken)
         {
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
             await using var transaction = new InlineTransaction(connection);
@@ -80,19 +83,10 @@ public static class DeleteMessage
                 return null;
 
             var deleted = new MessageDeletedEvent(command.MessageId, row.RoomId, row.SenderId, row.RecipientId, conversation.Version + 1);
-            var turn = order.Take(conversation.Id);
-            try
-            {
-                await connection.ExecuteAsync(new CommandDefinition(TombstoneSql,
-                    new { command.MessageId, Now = time.UtcNowMs(), deleted.Version, ConversationId = conversation.Id }, cancellationToken: cancellationToken));
-                transaction.Committed();
-                return (deleted, turn);
-            }
-            catch
-            {
-                turn.Dispose();
-                throw;
-            }
+            await connection.ExecuteAsync(new CommandDefinition(TombstoneSql,
+                new { command.MessageId, Now = time.UtcNowMs(), deleted.Version, ConversationId = conversation.Id }, cancellationToken: cancellationToken));
+            transaction.Committed();
+            return deleted;
         }
     }
 

@@ -56,12 +56,15 @@ public static class EditMessage
 
         public async Task<Message> Handle(Command command, CancellationToken cancellationToken)
         {
-            var (message, turn) = await StoreAsync(command, cancellationToken);
-            await turn.DeliverAsync(() => hub.Audience(rooms, message.RoomId, message.SenderId, message.RecipientId).MessageEdited(message));
-            return message;
+            using (await order.EnterAsync(await db.ConversationKeyOfAsync(command.MessageId, cancellationToken), cancellationToken))
+            {
+                var message = await StoreAsync(command, cancellationToken);
+                await hub.Audience(rooms, message.RoomId, message.SenderId, message.RecipientId).MessageEdited(message);
+                return message;
+            }
         }
 
-        private async Task<(Message, ConversationOrder.Turn)> StoreAsync(Command command, CancellationToken cancellationToken)
+        private async Task<Message> StoreAsync(Command command, CancellationToken cancellationToken)
         {
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
             await using var transaction = new InlineTransaction(connection);
@@ -69,8 +72,7 @@ public static class EditMessage
             MessagesAccess.MessageRow? row;
             IReadOnlyList<FileInfo> attachments;
             await using (var locked = await connection.QueryMultipleAsync(new CommandDefinition(LockSql,
-                             new { command.MessageId, ViewerId = command.UserId },
-                             cancellationToken: cancellationToken)))
+                             new { command.MessageId, ViewerId = command.UserId }, cancellationToken: cancellationToken)))
             {
                 conversation = await locked.ReadSingleOrDefaultAsync<Conversation>();
                 row = await locked.ReadSingleOrDefaultAsync<MessagesAccess.MessageRow>();
@@ -84,19 +86,10 @@ public static class EditMessage
                 throw new ConflictException($"message {command.MessageId} was deleted");
 
             var message = row.ToMessage(attachments) with { Body = command.Body!.Trim(), EditedAt = time.UtcNowMs(), Version = conversation.Version + 1 };
-            var turn = order.Take(conversation.Id);
-            try
-            {
-                await connection.ExecuteAsync(new CommandDefinition(EditSql,
-                    new { message.Id, message.Body, message.EditedAt, message.Version, ConversationId = conversation.Id }, cancellationToken: cancellationToken));
-                transaction.Committed();
-                return (message, turn);
-            }
-            catch
-            {
-                turn.Dispose();
-                throw;
-            }
+            await connection.ExecuteAsync(new CommandDefinition(EditSql,
+                new { message.Id, message.Body, message.EditedAt, message.Version, ConversationId = conversation.Id }, cancellationToken: cancellationToken));
+            transaction.Committed();
+            return message;
         }
     }
 

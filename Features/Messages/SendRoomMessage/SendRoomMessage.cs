@@ -29,14 +29,15 @@ public static class SendRoomMessage
     }
 
     /// <summary>
-    /// Two round trips for a plain message: the checks under lock, then the write with its commit.
-    /// The connection is back in the pool before the event goes out.
+    /// Two round trips for a plain message: the checks under lock, then the write with its commit,
+    /// inside the conversation's turn (see ConversationOrder). The connection is back in the pool
+    /// before the event goes out.
     /// </summary>
     public sealed class Handler(MySqlDataSource db, TimeProvider time, SendRateLimit rateLimit, ConversationOrder order, RoomGroups rooms)
         : IRequestHandler<Command, Message>
     {
-        // One locking read: the conversation row for update, so the changes of one conversation
-        // queue there and each takes the next version in commit order; and the sender's
+        // One locking read: the conversation row for update, so each change takes the next version
+        // in commit order, whichever instance makes it; and the sender's
         // participant row with it, so a leave that committed first stops the message and one that
         // comes later waits for this commit.
         private const string LockSql = $"""
@@ -57,14 +58,18 @@ public static class SendRoomMessage
         public async Task<Message> Handle(Command command, CancellationToken cancellationToken)
         {
             rateLimit.Acquire(command.SenderId);
-            var (message, turn) = await StoreAsync(command, cancellationToken);
-            if (turn is not null)
-                await turn.DeliverAsync(() => rooms.Room(command.RoomId).MessageReceived(message));
-            return message;
+            using (await order.EnterAsync(ConversationKey.Room(command.RoomId), cancellationToken))
+            {
+                var (message, isNew) = await StoreAsync(command, cancellationToken);
+                // The pooled connection is back by now: handing the event over never holds one.
+                if (isNew)
+                    await rooms.Room(command.RoomId).MessageReceived(message);
+                return message;
+            }
         }
 
-        /// <summary>The stored message, and its turn for delivery (none when an earlier send of it is returned).</summary>
-        private async Task<(Message, ConversationOrder.Turn?)> StoreAsync(Command command, CancellationToken cancellationToken)
+        /// <summary>The stored message, or an earlier send of it.</summary>
+        private async Task<(Message Message, bool IsNew)> StoreAsync(Command command, CancellationToken cancellationToken)
         {
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
             await using var transaction = new InlineTransaction(connection);
@@ -80,7 +85,7 @@ public static class SendRoomMessage
             var draft = new Message(0, command.RoomId, command.SenderId, null, command.TrimmedBody(),
                 await connection.LockAttachmentsAsync(command, cancellationToken), command.ClientMessageId, time.UtcNowMs(),
                 EditedAt: null, DeletedAt: null, conversation.Version + 1);
-            return await connection.WriteAsync(transaction, order.Take(conversation.Id), draft, InsertSql, new
+            return await connection.WriteAsync(transaction, draft, InsertSql, new
             {
                 ConversationId = conversation.Id, command.RoomId, command.SenderId, draft.Body, command.ClientMessageId, draft.CreatedAt,
                 draft.Version, FileIds = command.FileIds(),
