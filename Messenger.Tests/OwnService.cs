@@ -1,0 +1,53 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using static Messenger.Tests.Testing;
+
+namespace Messenger.Tests;
+
+/// <summary>
+/// The service started again for one fixture, with settings of its own (another store, a lower
+/// limit), on Kestrel and the suite's database like the suite's own service.
+/// </summary>
+public sealed class OwnService : IAsyncDisposable
+{
+    private readonly MessengerFactory _factory;
+    private readonly Uri _address;
+
+    public OwnService(Action<Dictionary<string, string?>> configure)
+    {
+        var settings = TestSettings();
+        configure(settings);
+        _factory = new MessengerFactory(settings);
+        _factory.UseKestrel(0);
+        _factory.StartServer();
+        _address = new Uri(_factory.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>()
+            .Addresses.First());
+    }
+
+    /// <summary>Against an s3rver of the fixture's own, with the bucket <paramref name="bucket"/>.</summary>
+    public static OwnService On(S3rverProcess storage, string bucket, Action<Dictionary<string, string?>>? configure = null) =>
+        new(settings =>
+        {
+            settings["Storage:Endpoint"] = storage.Endpoint;
+            settings["Storage:Bucket"] = bucket;
+            configure?.Invoke(settings);
+        });
+
+    public IServiceProvider Services => _factory.Services;
+
+    public T Service<T>() where T : notnull => _factory.Services.GetRequiredService<T>();
+
+    public HttpClient Client(string? accessToken)
+    {
+        var client = _factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = _address, HandleCookies = false });
+        if (accessToken is not null)
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        return client;
+    }
+
+    public ValueTask DisposeAsync() => _factory.DisposeAsync();
+}
