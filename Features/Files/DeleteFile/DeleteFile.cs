@@ -20,13 +20,18 @@ public static class DeleteFile
         // The row goes first; its object follows after commit, or later through the sweeper.
         public async Task<Unit> Handle(Command command, CancellationToken cancellationToken)
         {
-            await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            await connection.EnsureOwnerAsync(command.UserId, command.FileId, cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var key = await connection.LockObjectKeyAsync(transaction, command.UserId, command.FileId, cancellationToken);
-            await connection.ExecuteAsync(new CommandDefinition(DeleteSql, command, transaction, cancellationToken: cancellationToken));
-            await OrphanObjects.RecordAsync(connection, transaction, key, time.UtcNowMs(), cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            string key;
+            await using (var connection = await db.OpenConnectionAsync(cancellationToken))
+            {
+                await connection.EnsureOwnerAsync(command.UserId, command.FileId, cancellationToken);
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                key = await connection.LockObjectKeyAsync(transaction, command.UserId, command.FileId, cancellationToken);
+                await connection.ExecuteAsync(new CommandDefinition(DeleteSql, command, transaction, cancellationToken: cancellationToken));
+                await OrphanObjects.RecordAsync(connection, transaction, key, time.UtcNowMs(), cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
+            // The connection is back in the pool first: a slow store costs this request time, not
+            // everyone else their connections.
             await orphans.RemoveAsync(key);
             return Unit.Value;
         }
