@@ -22,7 +22,9 @@ public abstract class StorageTestBase : TestBase
     public async Task RemoveObjects()
     {
         await using var db = new MySqlConnection(ConnectionString);
-        var keys = await db.QueryAsync<string>("SELECT object_key FROM files UNION SELECT object_key FROM orphan_objects");
+        var keys = await db.QueryAsync<string>("""
+            SELECT object_key FROM files UNION SELECT object_key FROM orphan_objects UNION SELECT object_key FROM pending_objects
+            """);
         foreach (var key in keys)
             await Service<ObjectStorage>().RemoveAsync(key, CancellationToken.None);
     }

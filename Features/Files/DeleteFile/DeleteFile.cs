@@ -50,7 +50,8 @@ public static class DeleteFile
                 .WithSummary("Delete a file")
                 .WithDescription("Owner only: 403 for a reader who is not the owner, 404 for anyone who cannot read the file. The " +
                                  "file disappears from the messages it was attached to (the messages stay), and an avatar that " +
-                                 "was this file is cleared. The bytes are removed at once, or by the sweeper if storage is down.")
+                                 "was this file is cleared. The bytes are removed at once, or by the sweeper if storage is down " +
+                                 "or does not answer within Storage:TimeoutSeconds; the answer is 204 either way.")
                 .RequireAuthorization()
                 .Produces(StatusCodes.Status204NoContent)
                 .ProducesProblem(StatusCodes.Status403Forbidden)

@@ -55,7 +55,9 @@ public static class DeleteAvatar
                 .WithName(nameof(DeleteAvatar))
                 .WithTags("Users")
                 .WithSummary("Remove my avatar")
-                .WithDescription("Deletes the avatar's file; avatarUrl becomes null. Without an avatar it is still 204.")
+                .WithDescription("Deletes the avatar's file; avatarUrl becomes null. Without an avatar it is still 204. The bytes " +
+                                 "are removed at once, or by the sweeper if storage is down or does not answer within " +
+                                 "Storage:TimeoutSeconds; the answer is 204 either way.")
                 .RequireAuthorization()
                 .Produces(StatusCodes.Status204NoContent);
     }

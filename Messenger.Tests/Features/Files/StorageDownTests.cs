@@ -44,7 +44,26 @@ public sealed class StorageDownTests : StorageTestBase
 
         await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable);
         Assert.That(await CountAsync("files"), Is.Zero);
-        Assert.That(await CountAsync("orphan_objects"), Is.Zero, "nothing was written, so nothing waits for removal");
+        Assert.That(await CountAsync("orphan_objects"), Is.Zero, "no row dropped a reference");
+        Assert.That(await CountAsync("pending_objects"), Is.EqualTo(1), "the key was recorded before the write was tried");
+    }
+
+    [Test]
+    public async Task An_upload_storage_did_not_take_is_swept_once_storage_is_back_and_the_grace_period_has_passed()
+    {
+        var alice = _service.Client((await RegisterAsync("alice")).AccessToken);
+        var orphans = _service.Service<OrphanObjects>();
+        _storage.Stop();
+        await AssertProblemAsync(await alice.PostAsync("/files/upload", FileForm(RandomBytes(100))), HttpStatusCode.ServiceUnavailable);
+        await _storage.StartAsync();
+
+        Assert.That(await orphans.SweepAsync(CancellationToken.None), Is.Zero, "within the grace period an upload may still finish");
+        Assert.That(await CountAsync("pending_objects"), Is.EqualTo(1));
+        await ExecuteAsync("UPDATE pending_objects SET created_at = created_at - INTERVAL 1 DAY");
+
+        Assert.That(await orphans.SweepAsync(CancellationToken.None), Is.EqualTo(1));
+        Assert.That(await CountAsync("pending_objects"), Is.Zero);
+        Assert.That(await CountAsync("orphan_objects"), Is.Zero);
     }
 
     [Test]
