@@ -10,18 +10,18 @@ using static Messenger.Tests.Testing;
 namespace Messenger.Tests;
 
 /// <summary>
-/// The service with settings of a test's own, on Kestrel like the suite's and against the same
-/// database, so users registered through <see cref="Testing"/> sign in here too.
+/// The service started again for one test or fixture, with settings of its own (another store, a
+/// lower limit), on Kestrel and the suite's database like the suite's own service, so users
+/// registered through <see cref="Testing"/> sign in here too.
 /// </summary>
 public sealed class OwnService : IAsyncDisposable
 {
     private readonly MessengerFactory _factory;
 
-    public OwnService(IReadOnlyDictionary<string, string?> changes)
+    public OwnService(Action<Dictionary<string, string?>> configure)
     {
         var settings = TestSettings();
-        foreach (var (key, value) in changes)
-            settings[key] = value;
+        configure(settings);
         _factory = new MessengerFactory(settings);
         _factory.UseKestrel(0);
         _factory.StartServer();
@@ -29,9 +29,28 @@ public sealed class OwnService : IAsyncDisposable
             .Addresses.First());
     }
 
+    public OwnService(IReadOnlyDictionary<string, string?> changes) : this(settings =>
+    {
+        foreach (var (key, value) in changes)
+            settings[key] = value;
+    })
+    {
+    }
+
+    /// <summary>Against an s3rver of the fixture's own, with the bucket <paramref name="bucket"/>.</summary>
+    public static OwnService On(S3rverProcess storage, string bucket, Action<Dictionary<string, string?>>? configure = null) =>
+        new(settings =>
+        {
+            settings["Storage:Endpoint"] = storage.Endpoint;
+            settings["Storage:Bucket"] = bucket;
+            configure?.Invoke(settings);
+        });
+
     public Uri Address { get; }
 
     public IServiceProvider Services => _factory.Services;
+
+    public T Service<T>() where T : notnull => _factory.Services.GetRequiredService<T>();
 
     public HttpClient Client(string? accessToken = null)
     {

@@ -73,6 +73,26 @@ public sealed class S3rverProcess : IDisposable
         _process = null;
     }
 
+    /// <summary>The objects in a bucket, read from s3rver's directory: s3rver cannot list a bucket for the Minio client.</summary>
+    public string[] ObjectFiles(string bucket)
+    {
+        var path = System.IO.Path.Combine(Directory, bucket);
+        return System.IO.Directory.Exists(path)
+            ? System.IO.Directory.GetFiles(path, "*._S3rver_object", SearchOption.AllDirectories)
+            : [];
+    }
+
+    /// <summary>
+    /// Multipart uploads begun and never completed (one directory each, holding the parts sent so
+    /// far). Read from s3rver's directory: s3rver 3.7.1 answers ListMultipartUploads (GET
+    /// ?uploads) with NotImplemented, and cannot abort an upload either.
+    /// </summary>
+    public string[] InProgressUploads(string bucket)
+    {
+        var path = System.IO.Path.Combine(Directory, bucket, "._S3rver_uploads");
+        return System.IO.Directory.Exists(path) ? System.IO.Directory.GetDirectories(path) : [];
+    }
+
     public void Dispose()
     {
         Stop();

@@ -22,7 +22,9 @@ public abstract class StorageTestBase : TestBase
     public async Task RemoveObjects()
     {
         await using var db = new MySqlConnection(ConnectionString);
-        var keys = await db.QueryAsync<string>("SELECT object_key FROM files UNION SELECT object_key FROM orphan_objects");
+        var keys = await db.QueryAsync<string>("""
+            SELECT object_key FROM files UNION SELECT object_key FROM orphan_objects UNION SELECT object_key FROM pending_objects
+            """);
         foreach (var key in keys)
             await Service<ObjectStorage>().RemoveAsync(key, CancellationToken.None);
     }
@@ -116,5 +118,52 @@ public static class StorageTesting
     private sealed class UnknownLengthStream(byte[] bytes) : MemoryStream(bytes)
     {
         public override bool CanSeek => false;
+    }
+}
+
+/// <summary>
+/// An upload whose body stops half way until released: a slow client keeping its upload open.
+/// The request goes out chunked at once; the response comes once released.
+/// </summary>
+public sealed class HeldUpload
+{
+    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Sent to where <paramref name="client"/> goes, with its token.</summary>
+    public HeldUpload(HttpClient client)
+    {
+        // A plain client: the test server's own hold a request body back until it is complete.
+        var sender = new HttpClient { BaseAddress = client.BaseAddress };
+        sender.DefaultRequestHeaders.Authorization = client.DefaultRequestHeaders.Authorization;
+        var bytes = StorageTesting.RandomBytes(128 * 1024);
+        var file = new StreamContent(new GatedStream(bytes, bytes.Length / 2, _release.Task));
+        file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        Response = SendAsync(sender, new MultipartFormDataContent { { file, "file", "slow.bin" } });
+    }
+
+    public Task<HttpResponseMessage> Response { get; }
+
+    public void Release() => _release.TrySetResult();
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient sender, HttpContent form)
+    {
+        using (sender)
+            return await sender.PostAsync("/files/upload", form);
+    }
+
+    private sealed class GatedStream(byte[] bytes, int before, Task gate) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (Position >= before)
+                await gate.WaitAsync(cancellationToken);
+            var room = Position < before ? (int)Math.Min(buffer.Length, before - Position) : buffer.Length;
+            return await base.ReadAsync(buffer[..room], cancellationToken);
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     }
 }

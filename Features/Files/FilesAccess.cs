@@ -48,16 +48,17 @@ public static class FilesAccess
     private const string LockObjectKeySql = "SELECT object_key FROM files WHERE id = @FileId AND owner_id = @OwnerId FOR UPDATE";
 
     /// <summary>
-    /// Writes the upload under a fresh key. Keys are never reused, so a reader never sees a
-    /// half-written object, and the ETag can simply name the version.
+    /// Writes the upload under a fresh key, pending until the caller's transaction claims it with
+    /// <see cref="OrphanObjects.ClaimAsync"/> as it writes the row. Keys are never reused, so a
+    /// reader never sees a half-written object, and the ETag can simply name the version.
     /// </summary>
-    public static async Task<StoredObject> StoreAsync(this ObjectStorage storage, Upload upload, string contentType,
+    public static async Task<StoredObject> StoreAsync(this OrphanObjects objects, Upload upload, string contentType,
         CancellationToken cancellationToken)
     {
         var version = Guid.NewGuid().ToString("N");
         var key = "files/" + version;
-        await storage.PutAsync(key, upload.Content, upload.Content.KnownLength, contentType, cancellationToken);
-        return new StoredObject(key, version, upload.Content.BytesRead);
+        await objects.PutNewAsync(key, upload.Content.OpenRead(), contentType, cancellationToken);
+        return new StoredObject(key, version, upload.Content.Length);
     }
 
     public static Task<long> InsertFileAsync(this MySqlConnection connection, MySqlTransaction? transaction, long ownerId,

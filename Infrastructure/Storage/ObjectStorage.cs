@@ -10,11 +10,16 @@ namespace Messenger.Infrastructure.Storage;
 
 /// <summary>
 /// The object operations the slices need, over any S3-compatible store. A store that cannot be
-/// reached, or refuses, surfaces as <see cref="StorageUnavailableException"/> (503).
+/// reached, refuses, or takes longer than Storage:TimeoutSeconds for one call surfaces as
+/// <see cref="StorageUnavailableException"/> (503).
 /// </summary>
 public sealed class ObjectStorage(IMinioClient minio, IOptions<StorageOptions> options, ILogger<ObjectStorage> logger)
 {
+    /// <summary>Presigned URLs are used at once; this only has to outlast a clock skew.</summary>
+    private const int UrlExpirySeconds = 60;
+
     private readonly string _bucket = options.Value.Bucket;
+    private readonly TimeSpan _timeout = TimeSpan.FromSeconds(options.Value.TimeoutSeconds);
     private volatile bool _bucketReady;
 
     /// <summary>Creates the bucket if missing. Remembered once it succeeds, so uploads after a late start pay for it once.</summary>
@@ -22,30 +27,46 @@ public sealed class ObjectStorage(IMinioClient minio, IOptions<StorageOptions> o
     {
         if (_bucketReady)
             return;
-        await Guard(async () =>
+        await Guard(async deadline =>
         {
-            if (!await minio.BucketExistsAsync(new BucketExistsArgs().WithBucket(_bucket), cancellationToken))
-                await minio.MakeBucketAsync(new MakeBucketArgs().WithBucket(_bucket), cancellationToken);
+            if (!await minio.BucketExistsAsync(new BucketExistsArgs().WithBucket(_bucket), deadline))
+                await minio.MakeBucketAsync(new MakeBucketArgs().WithBucket(_bucket), deadline);
             return true;
         }, cancellationToken);
         _bucketReady = true;
     }
 
     public Task<bool> BucketExistsAsync(CancellationToken cancellationToken) =>
-        Guard(() => minio.BucketExistsAsync(new BucketExistsArgs().WithBucket(_bucket), cancellationToken), cancellationToken);
+        Guard(deadline => minio.BucketExistsAsync(new BucketExistsArgs().WithBucket(_bucket), deadline), cancellationToken);
 
     /// <summary>
-    /// Writes the stream to a new object. With a known length under 5 MiB Minio sends one PUT;
-    /// with length -1 (still unknown) it sends a multipart upload, holding one 16 MiB part at a
-    /// time whatever the file's size.
+    /// Writes the seekable <paramref name="content"/>, from its position to its end (the caller
+    /// keeps the stream), to a new object in one PUT of known length, whatever the size: never a multipart upload, which a failure could leave unfinished in the bucket.
+    /// The PUT goes through a presigned URL on Minio's own HttpClient because Minio's
+    /// PutObjectAsync sends anything from 5 MiB as a multipart upload, and reads a smaller file
+    /// whole into memory first.
     /// </summary>
-    public async Task PutAsync(string key, Stream content, long length, string contentType, CancellationToken cancellationToken)
+    public async Task PutAsync(string key, Stream content, string contentType, CancellationToken cancellationToken)
     {
         await EnsureBucketAsync(cancellationToken);
         try
         {
-            await Guard(() => minio.PutObjectAsync(new PutObjectArgs().WithBucket(_bucket).WithObject(key)
-                .WithStreamData(content).WithObjectSize(length).WithContentType(contentType), cancellationToken), cancellationToken);
+            await Guard(async deadline =>
+            {
+                var url = await minio.PresignedPutObjectAsync(new PresignedPutObjectArgs().WithBucket(_bucket).WithObject(key)
+                    .WithExpiry(UrlExpirySeconds));
+                using var request = new HttpRequestMessage(HttpMethod.Put, url)
+                {
+                    Content = new BorrowedStreamContent(content, contentType),
+                };
+                using var response = await minio.Config.HttpClient.SendAsync(request, deadline);
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    logger.LogWarning("Object storage answered {Status} writing {Key}", (int)response.StatusCode, key);
+                    throw new StorageUnavailableException();
+                }
+                return true;
+            }, cancellationToken);
         }
         catch (StorageUnavailableException)
         {
@@ -58,18 +79,20 @@ public sealed class ObjectStorage(IMinioClient minio, IOptions<StorageOptions> o
     /// <summary>
     /// Streams <paramref name="length"/> bytes of the object from <paramref name="offset"/>; the
     /// caller disposes the stream. Reads go through a presigned URL on Minio's own HttpClient
-    /// because Minio 7.0.0 treats a 206 answer as an error (minio-dotnet#1342).
+    /// because Minio 7.0.0 treats a 206 answer as an error (minio-dotnet#1342). The timeout
+    /// covers the answer's headers; the bytes then flow at the reader's pace.
     /// </summary>
     public async Task<Stream> OpenReadAsync(string key, long offset, long length, long objectSize, CancellationToken cancellationToken)
     {
         var ranged = offset > 0 || length < objectSize;
-        var response = await Guard(async () =>
+        var response = await Guard(async deadline =>
         {
-            var url = await minio.PresignedGetObjectAsync(new PresignedGetObjectArgs().WithBucket(_bucket).WithObject(key).WithExpiry(60));
+            var url = await minio.PresignedGetObjectAsync(new PresignedGetObjectArgs().WithBucket(_bucket).WithObject(key)
+                .WithExpiry(UrlExpirySeconds));
             using var request = new HttpRequestMessage(HttpMethod.Get, url);
             if (ranged)
                 request.Headers.Range = new RangeHeaderValue(offset, offset + length - 1);
-            return await minio.Config.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            return await minio.Config.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline);
         }, cancellationToken);
 
         var status = response.StatusCode;
@@ -86,25 +109,65 @@ public sealed class ObjectStorage(IMinioClient minio, IOptions<StorageOptions> o
 
     /// <summary>Removing an object that is already gone succeeds.</summary>
     public Task RemoveAsync(string key, CancellationToken cancellationToken) =>
-        Guard(async () =>
+        Guard(async deadline =>
         {
-            await minio.RemoveObjectAsync(new RemoveObjectArgs().WithBucket(_bucket).WithObject(key), cancellationToken);
+            await minio.RemoveObjectAsync(new RemoveObjectArgs().WithBucket(_bucket).WithObject(key), deadline);
             return true;
         }, cancellationToken);
 
-    private async Task<T> Guard<T>(Func<Task<T>> action, CancellationToken cancellationToken)
+    /// <summary>Runs one call to storage under its own deadline of Storage:TimeoutSeconds.</summary>
+    private async Task<T> Guard<T>(Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken)
     {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_timeout);
         try
         {
-            return await action();
+            return await action(deadline.Token);
         }
-        // Refused connections, timeouts and error answers from the store; not the caller's own
-        // cancellation, and not errors from reading the upload (those keep their own status).
+        // Refused connections, error answers and calls past the deadline; not the caller's own cancellation.
         catch (Exception e) when (e is HttpRequestException or MinioException
-                                      || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+                                      || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            logger.LogWarning("Object storage is unavailable: {Reason}", e.Message);
+            if (e is OperationCanceledException)
+                logger.LogWarning("Object storage did not answer within {Timeout}", _timeout);
+            else
+                logger.LogWarning("Object storage is unavailable: {Reason}", e.Message);
             throw new StorageUnavailableException();
+        }
+    }
+
+    /// <summary>
+    /// A request body read from the caller's stream, which it neither disposes nor leaves
+    /// mid-way: each send starts again from where the stream stood, so a retry on a fresh
+    /// connection sends the same bytes.
+    /// </summary>
+    private sealed class BorrowedStreamContent : HttpContent
+    {
+        private readonly Stream _content;
+        private readonly long _start;
+
+        public BorrowedStreamContent(Stream content, string contentType)
+        {
+            _content = content;
+            _start = content.Position;
+            Headers.ContentType = MediaTypeHeaderValue.TryParse(contentType, out var type)
+                ? type
+                : new MediaTypeHeaderValue("application/octet-stream");
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            _content.Position = _start;
+            await _content.CopyToAsync(stream, cancellationToken);
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = _content.Length - _start;
+            return true;
         }
     }
 }

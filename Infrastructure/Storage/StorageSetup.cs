@@ -16,15 +16,17 @@ public static class StorageSetup
             .WithEndpoint(options.Endpoint)
             .WithCredentials(options.AccessKey, options.SecretKey)
             .WithSSL(options.UseSsl)
-            // A store that does not answer should fail a request in seconds, not after HttpClient's 100 s.
+            // Each call has its own deadline, Storage:TimeoutSeconds (ObjectStorage); HttpClient's
+            // 100 s default would only cut a long upload short.
             .WithHttpClient(new HttpClient(new SocketsHttpHandler
             {
                 ConnectTimeout = TimeSpan.FromSeconds(5),
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            }), disposeHttpClient: true)
+            }) { Timeout = Timeout.InfiniteTimeSpan }, disposeHttpClient: true)
             .Build());
         services.AddSingleton<ObjectStorage>();
         services.AddSingleton<OrphanObjects>();
+        services.AddSingleton<UploadSlots>();
         services.AddHostedService<OrphanSweeper>();
         return services;
     }

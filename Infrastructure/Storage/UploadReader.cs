@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
+using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Errors;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
@@ -8,12 +10,27 @@ using Microsoft.Net.Http.Headers;
 
 namespace Messenger.Infrastructure.Storage;
 
-/// <summary>A file arriving in a multipart request; its bytes are read once, on their way to storage.</summary>
-public sealed record Upload(string FileName, string ContentType, UploadStream Content);
+/// <summary>
+/// A file taken whole from a multipart request, counted and held before anything is stored.
+/// Disposing it frees its spool and its upload slot.
+/// </summary>
+public sealed class Upload(string fileName, string contentType, SpooledFile content, IDisposable slot) : IAsyncDisposable
+{
+    public string FileName { get; } = fileName;
+    public string ContentType { get; } = contentType;
+    public SpooledFile Content { get; } = content;
+
+    public async ValueTask DisposeAsync()
+    {
+        await Content.DisposeAsync();
+        slot.Dispose();
+    }
+}
 
 /// <summary>
-/// Finds the <c>file</c> field of a multipart/form-data request without buffering it: no form
-/// binding, which would spool the whole file to memory or disk before the endpoint runs.
+/// Finds the <c>file</c> field of a multipart/form-data request and spools that field alone,
+/// counted against the endpoint's own limit: no form binding, which would buffer every field
+/// under the framework's limits before the endpoint could judge the file.
 /// </summary>
 public static class UploadReader
 {
@@ -32,6 +49,11 @@ public static class UploadReader
     /// <summary>Only describes the multipart body in OpenAPI: one binary field named <c>file</c>.</summary>
     public sealed record UploadForm(IFormFile File);
 
+    /// <summary>
+    /// Reads the file to its end, or to one byte past <paramref name="maxFileBytes"/> (413). Takes
+    /// one of the caller's upload slots first (429 or 503 when none is free); the caller disposes
+    /// the upload once it is stored.
+    /// </summary>
     public static async Task<Upload> ReadAsync(HttpRequest request, long maxFileBytes, CancellationToken cancellationToken)
     {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
@@ -41,22 +63,34 @@ public static class UploadReader
         if (StringSegment.IsNullOrEmpty(boundary))
             throw new BadRequestException("The multipart body has no boundary.", Field);
 
-        var reader = new MultipartReader(boundary.Value!, request.Body);
-        while (await NextSectionAsync(reader, cancellationToken) is { } section)
+        var slot = request.HttpContext.RequestServices.GetRequiredService<UploadSlots>().Take(request.HttpContext.User.UserId());
+        try
         {
-            // Other fields are skipped; the reader drains them on the way to the next section.
-            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
-                || !HeaderUtilities.RemoveQuotes(disposition.Name).Equals(Field, StringComparison.Ordinal))
-                continue;
-            var content = await UploadStream.StartAsync(section.Body, maxFileBytes, cancellationToken);
-            if (content.KnownLength == 0)
-                throw new BadRequestException("The file is empty.", Field);
-            var fileName = disposition.FileNameStar.HasValue
-                ? disposition.FileNameStar.Value
-                : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
-            return new Upload(SafeFileName(fileName), SafeContentType(section.ContentType), content);
+            var reader = new MultipartReader(boundary.Value!, request.Body);
+            while (await NextSectionAsync(reader, cancellationToken) is { } section)
+            {
+                // Other fields are skipped; the reader drains them on the way to the next section.
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                    || !HeaderUtilities.RemoveQuotes(disposition.Name).Equals(Field, StringComparison.Ordinal))
+                    continue;
+                var content = await SpooledFile.ReadAsync(section.Body, maxFileBytes, cancellationToken);
+                if (content.Length == 0)
+                {
+                    await content.DisposeAsync();
+                    throw new BadRequestException("The file is empty.", Field);
+                }
+                var fileName = disposition.FileNameStar.HasValue
+                    ? disposition.FileNameStar.Value
+                    : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
+                return new Upload(SafeFileName(fileName), SafeContentType(section.ContentType), content, slot);
+            }
+            throw new BadRequestException($"A file is required in the multipart field \"{Field}\".", Field);
         }
-        throw new BadRequestException($"A file is required in the multipart field \"{Field}\".", Field);
+        catch
+        {
+            slot.Dispose();
+            throw;
+        }
     }
 
     private static async Task<MultipartSection?> NextSectionAsync(MultipartReader reader, CancellationToken cancellationToken)
@@ -65,11 +99,15 @@ public static class UploadReader
         {
             return await reader.ReadNextSectionAsync(cancellationToken);
         }
-        catch (Exception e) when (UploadStream.IsMalformedBody(e))
+        catch (Exception e) when (IsMalformedBody(e))
         {
             throw new BadRequestException("The multipart body is malformed.", Field);
         }
     }
+
+    /// <summary>A truncated body or broken framing is the client's fault (400); Kestrel's own refusals keep their status.</summary>
+    public static bool IsMalformedBody(Exception e) =>
+        e is InvalidDataException || (e is IOException && e is not BadHttpRequestException);
 
     /// <summary>
     /// The name is echoed in Content-Disposition and shown to other users: keep the last path
@@ -107,117 +145,120 @@ public static class UploadReader
 }
 
 /// <summary>
-/// The file's bytes on their way to storage. Counts them and fails with 413 as soon as more than
-/// the limit have passed, whether or not the request declared its length. Reads ahead up to just
-/// under 5 MiB before storage is involved: an empty file or a wrong type is refused before
-/// anything is stored, and a file that ends within that buffer has a known length, which Minio
-/// sends as one PUT instead of a multipart upload with 16 MiB part buffers.
+/// The file's bytes, read to their end and counted before storage is involved. Past the limit is
+/// 413 with nothing stored; within it storage gets one request of known length, never a
+/// multipart upload that a refusal could leave unfinished (s3rver cannot abort one, and Minio's
+/// PutObjectAsync gives no way to abort the one it starts). Up to 1 MiB stays in memory, so a
+/// small file costs about its size; a larger one goes to a temporary file that goes with it.
 /// </summary>
-public sealed class UploadStream : Stream
+public sealed class SpooledFile : IAsyncDisposable
 {
-    /// <summary>Minio's single-request ceiling is below 5 MiB (its minimum part size).</summary>
-    private const int ReadAheadBytes = 5 * 1024 * 1024 - 1;
+    private const int InMemoryBytes = 1024 * 1024;
+    private const int ChunkBytes = 64 * 1024;
+    private const int HeadBytes = 64;
 
-    private const int FirstBufferBytes = 64 * 1024;
+    private MemoryStream? _memory = new();
+    private FileStream? _file;
+    private byte[] _head = [];
 
-    private readonly Stream _inner;
-    private readonly long _maxBytes;
-    private byte[] _buffer = [];
-    private int _buffered;
-    private int _served;
-
-    private UploadStream(Stream inner, long maxBytes)
+    private SpooledFile()
     {
-        _inner = inner;
-        _maxBytes = maxBytes;
     }
 
-    public static async Task<UploadStream> StartAsync(Stream inner, long maxBytes, CancellationToken cancellationToken)
+    /// <summary>The file's size in bytes.</summary>
+    public long Length { get; private set; }
+
+    /// <summary>The first bytes of the file (all of it when shorter), for judging its type.</summary>
+    public ReadOnlySpan<byte> Head => _head;
+
+    public static async Task<SpooledFile> ReadAsync(Stream body, long maxBytes, CancellationToken cancellationToken)
     {
-        var stream = new UploadStream(inner, maxBytes);
-        await stream.ReadAheadAsync(cancellationToken);
+        var spool = new SpooledFile();
+        try
+        {
+            await spool.FillAsync(body, maxBytes, cancellationToken);
+            return spool;
+        }
+        catch
+        {
+            await spool.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The bytes from the start. The stream stays the spool's: read it, do not dispose it.</summary>
+    public Stream OpenRead()
+    {
+        Stream stream = (Stream?)_file ?? _memory!;
+        stream.Position = 0;
         return stream;
     }
 
-    /// <summary>The first bytes of the file: all of it when it is small, else the read-ahead.</summary>
-    public ReadOnlySpan<byte> Head => _buffer.AsSpan(0, _buffered);
-
-    /// <summary>The file's size when it ended within the read-ahead; -1 while more may follow.</summary>
-    public long KnownLength { get; private set; } = -1;
-
-    /// <summary>Bytes taken from the request so far: the file's size once the stream has ended.</summary>
-    public long BytesRead { get; private set; }
-
-    /// <summary>Grows the buffer as bytes arrive, so a small file costs about its own size.</summary>
-    private async Task ReadAheadAsync(CancellationToken cancellationToken)
+    private async Task FillAsync(Stream body, long maxBytes, CancellationToken cancellationToken)
     {
-        _buffer = new byte[FirstBufferBytes];
-        while (true)
-        {
-            if (_buffered == _buffer.Length)
-            {
-                if (_buffer.Length == ReadAheadBytes)
-                    return;
-                Array.Resize(ref _buffer, (int)Math.Min(2L * _buffer.Length, ReadAheadBytes));
-            }
-            var read = await ReadInnerAsync(_buffer.AsMemory(_buffered), cancellationToken);
-            if (read == 0)
-            {
-                KnownLength = _buffered;
-                return;
-            }
-            _buffered += read;
-        }
-    }
-
-    /// <summary>A truncated body or broken framing is the client's fault (400); Kestrel's own refusals keep their status.</summary>
-    public static bool IsMalformedBody(Exception e) =>
-        e is InvalidDataException || (e is IOException && e is not BadHttpRequestException);
-
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        if (_served < _buffered)
-        {
-            var count = Math.Min(buffer.Length, _buffered - _served);
-            _buffer.AsMemory(_served, count).CopyTo(buffer);
-            _served += count;
-            return count;
-        }
-        if (KnownLength >= 0)
-            return 0;
-        return await ReadInnerAsync(buffer, cancellationToken);
-    }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    // Kestrel forbids synchronous reads of the request body; everything here reads asynchronously.
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    private async ValueTask<int> ReadInnerAsync(Memory<byte> buffer, CancellationToken cancellationToken)
-    {
-        int read;
+        var chunk = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         try
         {
-            read = await _inner.ReadAsync(buffer, cancellationToken);
+            int read;
+            while ((read = await ReadBodyAsync(body, chunk, cancellationToken)) > 0)
+            {
+                if (Length < HeadBytes)
+                    _head = [.. _head, .. chunk.AsSpan(0, (int)Math.Min(read, HeadBytes - Length))];
+                Length += read;
+                if (Length > maxBytes)
+                    throw new PayloadTooLargeException($"The file is larger than the limit of {maxBytes} bytes.");
+                if (_file is null && Length > InMemoryBytes)
+                    await SpillAsync(cancellationToken);
+                await ((Stream?)_file ?? _memory!).WriteAsync(chunk.AsMemory(0, read), cancellationToken);
+            }
         }
-        catch (Exception e) when (IsMalformedBody(e))
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+    }
+
+    private static async Task<int> ReadBodyAsync(Stream body, byte[] chunk, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await body.ReadAsync(chunk, cancellationToken);
+        }
+        catch (Exception e) when (UploadReader.IsMalformedBody(e))
         {
             throw new BadRequestException("The multipart body ended before the file did.", UploadReader.Field);
         }
-        BytesRead += read;
-        if (BytesRead > _maxBytes)
-            throw new PayloadTooLargeException($"The file is larger than the limit of {_maxBytes} bytes.");
-        return read;
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    /// <summary>Moves what is in memory to a temporary file that only this spool can reach.</summary>
+    private async Task SpillAsync(CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"messenger-upload-{Guid.NewGuid():N}");
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.ReadWrite,
+            Options = FileOptions.Asynchronous | FileOptions.DeleteOnClose,
+            // Writes and reads come in large chunks already.
+            BufferSize = 0,
+        };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        _file = new FileStream(path, options);
+        // Unlinked at once where the open handle keeps the bytes: a process that dies leaves no file behind.
+        if (!OperatingSystem.IsWindows())
+            File.Delete(path);
+        _memory!.Position = 0;
+        await _memory.CopyToAsync(_file, cancellationToken);
+        await _memory.DisposeAsync();
+        _memory = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_file is not null)
+            await _file.DisposeAsync();
+        if (_memory is not null)
+            await _memory.DisposeAsync();
+    }
 }

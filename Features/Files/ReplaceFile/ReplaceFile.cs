@@ -15,8 +15,7 @@ public static class ReplaceFile
 {
     public sealed record Command(long UserId, long FileId, Upload Upload) : IRequest<FileInfo>, IRateLimited<RateLimitPolicies.Uploads>;
 
-    public sealed class Handler(MySqlDataSource db, ObjectStorage storage, OrphanObjects orphans, TimeProvider time)
-        : IRequestHandler<Command, FileInfo>
+    public sealed class Handler(MySqlDataSource db, OrphanObjects orphans, TimeProvider time) : IRequestHandler<Command, FileInfo>
     {
         private const string SwitchSql = """
             UPDATE files SET object_key = @ObjectKey, file_name = @FileName, content_type = @ContentType, size = @Size,
@@ -32,8 +31,8 @@ public static class ReplaceFile
                 if (await check.EnsureOwnerAsync(command.UserId, command.FileId, cancellationToken))
                     throw new ConflictException($"File {command.FileId} is your avatar; change it with PUT /users/me/avatar.");
 
-            // No pooled connection is held while the body streams to storage, however slowly it comes.
-            var stored = await storage.StoreAsync(command.Upload, command.Upload.ContentType, cancellationToken);
+            // No pooled connection is held while the file goes to storage, however slow the store.
+            var stored = await orphans.StoreAsync(command.Upload, command.Upload.ContentType, cancellationToken);
             string oldKey;
             FileInfo file;
             try
@@ -52,6 +51,7 @@ public static class ReplaceFile
                     stored.ETag,
                     Now = now,
                 }, transaction, cancellationToken: cancellationToken));
+                await OrphanObjects.ClaimAsync(connection, transaction, stored.Key, cancellationToken);
                 await OrphanObjects.RecordAsync(connection, transaction, oldKey, now, cancellationToken);
                 file = await connection.GetFileInfoAsync(command.FileId, cancellationToken, transaction);
                 await transaction.CommitAsync(cancellationToken);
@@ -73,16 +73,17 @@ public static class ReplaceFile
             var maxBytes = app.ServiceProvider.GetRequiredService<IOptions<FilesOptions>>().Value.MaxUploadBytes;
             app.MapPut("/files/{id:long}", async (long id, HttpContext context, IMediator mediator, CancellationToken ct) =>
                 {
-                    var upload = await UploadReader.ReadAsync(context.Request, maxBytes, ct);
+                    await using var upload = await UploadReader.ReadAsync(context.Request, maxBytes, ct);
                     return await mediator.Send(new Command(context.User.UserId(), id, upload), ct);
                 })
                 .WithName(nameof(ReplaceFile))
                 .WithTags("Files")
                 .WithSummary("Replace a file's content")
                 .WithDescription("Owner only: 403 for a reader who is not the owner, 404 for anyone who cannot read the file. " +
-                                 "Same body and limits as POST /files/upload. The new name, type, size and a new ETag replace " +
-                                 "the old ones; readers get the old bytes or the new, never a mix. An avatar is changed through " +
-                                 "PUT /users/me/avatar instead (409 here). Storage unreachable: 503, nothing changed.")
+                                 "Same body, limits and caps on uploads in progress as POST /files/upload (413, 429, 503). The " +
+                                 "new name, type, size and a new ETag replace the old ones; readers get the old bytes or the " +
+                                 "new, never a mix. An avatar is changed through PUT /users/me/avatar instead (409 here). " +
+                                 "Storage unreachable, or not answering within Storage:TimeoutSeconds: 503, nothing changed.")
                 .RequireAuthorization()
                 .AcceptsUpload(maxBytes)
                 .Produces<FileInfo>()
@@ -92,6 +93,7 @@ public static class ReplaceFile
                 .ProducesProblem(StatusCodes.Status409Conflict)
                 .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
                 .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+                .ProducesProblem(StatusCodes.Status429TooManyRequests)
                 .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         }
     }

@@ -23,16 +23,20 @@ public static class DeleteAvatar
 
         public async Task<Unit> Handle(Command command, CancellationToken cancellationToken)
         {
-            await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var avatar = await connection.QuerySingleOrDefaultAsync<Avatar>(new CommandDefinition(LockAvatarSql, command, transaction,
-                cancellationToken: cancellationToken));
-            if (avatar is null)
-                return Unit.Value;
-            await connection.ExecuteAsync(new CommandDefinition(DeleteFileSql, new { FileId = avatar.Id }, transaction,
-                cancellationToken: cancellationToken));
-            await OrphanObjects.RecordAsync(connection, transaction, avatar.ObjectKey, time.UtcNowMs(), cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            Avatar? avatar;
+            await using (var connection = await db.OpenConnectionAsync(cancellationToken))
+            {
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                avatar = await connection.QuerySingleOrDefaultAsync<Avatar>(new CommandDefinition(LockAvatarSql, command, transaction,
+                    cancellationToken: cancellationToken));
+                if (avatar is null)
+                    return Unit.Value;
+                await connection.ExecuteAsync(new CommandDefinition(DeleteFileSql, new { FileId = avatar.Id }, transaction,
+                    cancellationToken: cancellationToken));
+                await OrphanObjects.RecordAsync(connection, transaction, avatar.ObjectKey, time.UtcNowMs(), cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
+            // The connection is back in the pool before storage is asked.
             await orphans.RemoveAsync(avatar.ObjectKey);
             return Unit.Value;
         }
@@ -51,7 +55,9 @@ public static class DeleteAvatar
                 .WithName(nameof(DeleteAvatar))
                 .WithTags("Users")
                 .WithSummary("Remove my avatar")
-                .WithDescription("Deletes the avatar's file; avatarUrl becomes null. Without an avatar it is still 204.")
+                .WithDescription("Deletes the avatar's file; avatarUrl becomes null. Without an avatar it is still 204. The bytes " +
+                                 "are removed at once, or by the sweeper if storage is down or does not answer within " +
+                                 "Storage:TimeoutSeconds; the answer is 204 either way.")
                 .RequireAuthorization()
                 .Produces(StatusCodes.Status204NoContent);
     }

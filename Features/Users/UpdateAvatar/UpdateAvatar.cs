@@ -17,8 +17,7 @@ public static class UpdateAvatar
 
     public sealed record Command(long UserId, Upload Upload) : IRequest<MeProfile>, IRateLimited<RateLimitPolicies.Uploads>;
 
-    public sealed class Handler(MySqlDataSource db, ObjectStorage storage, OrphanObjects orphans, TimeProvider time)
-        : IRequestHandler<Command, MeProfile>
+    public sealed class Handler(MySqlDataSource db, OrphanObjects orphans, TimeProvider time) : IRequestHandler<Command, MeProfile>
     {
         // Locks the user row whether or not there is an avatar, before the new file's insert takes
         // a shared lock on it (its foreign key): shared-then-exclusive on one row deadlocked when
@@ -36,7 +35,7 @@ public static class UpdateAvatar
             // The bytes decide, not the declared type: a script renamed .png stays out.
             var contentType = ImageTypeOf(command.Upload.Content.Head)
                 ?? throw new UnsupportedMediaTypeException("An avatar must be a PNG, JPEG, GIF or WebP image.");
-            var stored = await storage.StoreAsync(command.Upload, contentType, cancellationToken);
+            var stored = await orphans.StoreAsync(command.Upload, contentType, cancellationToken);
             OldAvatar? old;
             MeProfile profile;
             try
@@ -48,6 +47,7 @@ public static class UpdateAvatar
                     new { command.UserId }, transaction, cancellationToken: cancellationToken));
                 var fileId = await connection.InsertFileAsync(transaction, command.UserId, command.Upload, contentType, stored, now,
                     cancellationToken);
+                await OrphanObjects.ClaimAsync(connection, transaction, stored.Key, cancellationToken);
                 await connection.ExecuteAsync(new CommandDefinition(SetAvatarSql, new { FileId = fileId, command.UserId }, transaction,
                     cancellationToken: cancellationToken));
                 if (old.Id is not null)
@@ -86,7 +86,7 @@ public static class UpdateAvatar
         public void AddRoutes(IEndpointRouteBuilder app) =>
             app.MapPut("/users/me/avatar", async (HttpContext context, IMediator mediator, CancellationToken ct) =>
                 {
-                    var upload = await UploadReader.ReadAsync(context.Request, MaxAvatarBytes, ct);
+                    await using var upload = await UploadReader.ReadAsync(context.Request, MaxAvatarBytes, ct);
                     return await mediator.Send(new Command(context.User.UserId(), upload), ct);
                 })
                 .WithName(nameof(UpdateAvatar))
@@ -95,13 +95,15 @@ public static class UpdateAvatar
                 .WithDescription("multipart/form-data, the image in the field \"file\". PNG, JPEG, GIF or WebP judged by the " +
                                  "file's first bytes, whatever type was declared (415 otherwise), at most 5 MiB (413). The " +
                                  "previous avatar file is deleted. avatarUrl (/files/{id}) is readable by any signed-in user. " +
-                                 "Storage unreachable: 503, the old avatar stays.")
+                                 "Counts towards the same caps on uploads in progress as POST /files/upload (429, 503). " +
+                                 "Storage unreachable, or not answering within Storage:TimeoutSeconds: 503, the old avatar stays.")
                 .RequireAuthorization()
                 .AcceptsUpload(MaxAvatarBytes)
                 .Produces<MeProfile>()
                 .ProducesProblem(StatusCodes.Status400BadRequest)
                 .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
                 .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+                .ProducesProblem(StatusCodes.Status429TooManyRequests)
                 .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 }

@@ -8,6 +8,27 @@ namespace Messenger.Tests.Features.Files;
 
 public sealed class ReplaceFileTests : StorageTestBase
 {
+    private const string OwnBucket = "replacements";
+
+    // A store whose directory the tests can read.
+    private S3rverProcess _storage = null!;
+    private OwnService _own = null!;
+
+    [OneTimeSetUp]
+    public async Task StartOwnStorageAndService()
+    {
+        _storage = new S3rverProcess();
+        await _storage.StartAsync();
+        _own = OwnService.On(_storage, OwnBucket);
+    }
+
+    [OneTimeTearDown]
+    public async Task StopOwnStorageAndService()
+    {
+        await _own.DisposeAsync();
+        _storage.Dispose();
+    }
+
     [Test]
     public async Task Replacing_changes_content_name_size_and_etag_and_removes_the_old_object()
     {
@@ -31,6 +52,7 @@ public sealed class ReplaceFileTests : StorageTestBase
         Assert.That(await download.Content.ReadAsByteArrayAsync(), Is.EqualTo(replacement));
         Assert.That(await ObjectExistsAsync(oldKey), Is.False, "the old object is removed");
         Assert.That(await CountAsync("orphan_objects"), Is.Zero);
+        Assert.That(await CountAsync("pending_objects"), Is.Zero, "the row claimed the new object");
     }
 
     [Test]
@@ -96,6 +118,23 @@ public sealed class ReplaceFileTests : StorageTestBase
         await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
         Assert.That(await (await alice.GetAsync($"{file.Url}/info")).Content.ReadFromJsonAsync<FileInfo>(), Is.EqualTo(file));
         Assert.That(await (await alice.GetAsync(file.Url)).Content.ReadAsByteArrayAsync(), Is.EqualTo(bytes));
+    }
+
+    [TestCase(false, TestName = "A replacement over the limit with a declared length leaves nothing new in the store")]
+    [TestCase(true, TestName = "A chunked replacement over the limit leaves nothing new in the store")]
+    public async Task A_replacement_over_the_limit_leaves_no_object_and_no_unfinished_multipart_upload(bool chunked)
+    {
+        var alice = _own.Client((await RegisterAsync("alice")).AccessToken);
+        var file = await UploadAsync(alice, RandomBytes(100));
+        var objectsBefore = _storage.ObjectFiles(OwnBucket);
+        var bytes = RandomBytes(25 * MiB + 1);
+
+        var response = await alice.PutAsync(file.Url, chunked ? ChunkedFileForm(bytes) : FileForm(bytes));
+
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+        Assert.That(_storage.InProgressUploads(OwnBucket), Is.Empty, "no multipart upload was begun");
+        Assert.That(_storage.ObjectFiles(OwnBucket), Is.EquivalentTo(objectsBefore), "only the original object");
+        Assert.That(await CountAsync("pending_objects"), Is.Zero);
     }
 
     [Test]

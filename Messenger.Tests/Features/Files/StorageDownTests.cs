@@ -1,11 +1,6 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Messenger.Infrastructure.Errors;
 using Messenger.Infrastructure.Storage;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
 using static Messenger.Tests.StorageTesting;
@@ -19,14 +14,14 @@ public sealed class StorageDownTests : StorageTestBase
 {
     private const string Bucket = "messenger-test";
     private S3rverProcess _storage = null!;
-    private Service _service = null!;
+    private OwnService _service = null!;
 
     [OneTimeSetUp]
     public async Task StartStorageAndService()
     {
         _storage = new S3rverProcess();
         await _storage.StartAsync();
-        _service = new Service(_storage.Endpoint, Bucket);
+        _service = OwnService.On(_storage, Bucket);
     }
 
     [OneTimeTearDown]
@@ -49,7 +44,26 @@ public sealed class StorageDownTests : StorageTestBase
 
         await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable);
         Assert.That(await CountAsync("files"), Is.Zero);
-        Assert.That(await CountAsync("orphan_objects"), Is.Zero, "nothing was written, so nothing waits for removal");
+        Assert.That(await CountAsync("orphan_objects"), Is.Zero, "no row dropped a reference");
+        Assert.That(await CountAsync("pending_objects"), Is.EqualTo(1), "the key was recorded before the write was tried");
+    }
+
+    [Test]
+    public async Task An_upload_storage_did_not_take_is_swept_once_storage_is_back_and_the_grace_period_has_passed()
+    {
+        var alice = _service.Client((await RegisterAsync("alice")).AccessToken);
+        var orphans = _service.Service<OrphanObjects>();
+        _storage.Stop();
+        await AssertProblemAsync(await alice.PostAsync("/files/upload", FileForm(RandomBytes(100))), HttpStatusCode.ServiceUnavailable);
+        await _storage.StartAsync();
+
+        Assert.That(await orphans.SweepAsync(CancellationToken.None), Is.Zero, "within the grace period an upload may still finish");
+        Assert.That(await CountAsync("pending_objects"), Is.EqualTo(1));
+        await ExecuteAsync("UPDATE pending_objects SET created_at = created_at - INTERVAL 1 DAY");
+
+        Assert.That(await orphans.SweepAsync(CancellationToken.None), Is.EqualTo(1));
+        Assert.That(await CountAsync("pending_objects"), Is.Zero);
+        Assert.That(await CountAsync("orphan_objects"), Is.Zero);
     }
 
     [Test]
@@ -121,7 +135,7 @@ public sealed class StorageDownTests : StorageTestBase
     public async Task The_service_starts_without_storage_and_makes_its_bucket_once_storage_answers()
     {
         _storage.Stop();
-        await using var late = new Service(_storage.Endpoint, "late-bucket");
+        await using var late = OwnService.On(_storage, "late-bucket");
         var alice = late.Client((await RegisterAsync("alice")).AccessToken);
         var bytes = RandomBytes(100);
 
@@ -136,7 +150,7 @@ public sealed class StorageDownTests : StorageTestBase
     public async Task A_row_that_cannot_be_written_takes_its_new_object_with_it()
     {
         var alice = _service.Client((await RegisterAsync("alice")).AccessToken);
-        var objectsBefore = ObjectFiles();
+        var objectsBefore = _storage.ObjectFiles(Bucket);
         await using var db = new MySqlConnection(ConnectionString);
         await db.OpenAsync();
         await new MySqlCommand(
@@ -153,44 +167,6 @@ public sealed class StorageDownTests : StorageTestBase
             await new MySqlCommand("DROP TRIGGER refuse_files", db).ExecuteNonQueryAsync();
         }
         Assert.That(await CountAsync("files"), Is.Zero);
-        Assert.That(ObjectFiles(), Is.EquivalentTo(objectsBefore), "the object written before the row failed is removed");
-    }
-
-    /// <summary>The objects in the bucket, read from s3rver's directory: s3rver cannot list a bucket for the Minio client.</summary>
-    private string[] ObjectFiles()
-    {
-        var bucket = Path.Combine(_storage.Directory, Bucket);
-        return Directory.Exists(bucket) ? Directory.GetFiles(bucket, "*._S3rver_object", SearchOption.AllDirectories) : [];
-    }
-
-    /// <summary>The service against another store, on Kestrel like the suite's own.</summary>
-    private sealed class Service : IAsyncDisposable
-    {
-        private readonly MessengerFactory _factory;
-        private readonly Uri _address;
-
-        public Service(string storageEndpoint, string bucket)
-        {
-            var settings = TestSettings();
-            settings["Storage:Endpoint"] = storageEndpoint;
-            settings["Storage:Bucket"] = bucket;
-            _factory = new MessengerFactory(settings);
-            _factory.UseKestrel(0);
-            _factory.StartServer();
-            _address = new Uri(_factory.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>()
-                .Addresses.First());
-        }
-
-        public IServiceProvider Services => _factory.Services;
-
-        public HttpClient Client(string? accessToken)
-        {
-            var client = _factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = _address, HandleCookies = false });
-            if (accessToken is not null)
-                client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
-            return client;
-        }
-
-        public ValueTask DisposeAsync() => _factory.DisposeAsync();
+        Assert.That(_storage.ObjectFiles(Bucket), Is.EquivalentTo(objectsBefore), "the object written before the row failed is removed");
     }
 }

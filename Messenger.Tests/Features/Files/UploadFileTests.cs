@@ -1,6 +1,7 @@
 using Messenger.Infrastructure.RateLimits;
 using System.Net.Sockets;
 using System.Text;
+using Messenger.Infrastructure.Storage;
 using static Messenger.Tests.StorageTesting;
 using static Messenger.Tests.Testing;
 using FileInfo = Messenger.Features.Files.FileInfo;
@@ -10,10 +11,35 @@ namespace Messenger.Tests.Features.Files;
 public sealed class UploadFileTests : StorageTestBase
 {
     private const long Limit = 25 * MiB;
+    private const string OwnBucket = "uploads";
 
-    // Either side of the read-ahead (5 MiB - 1) that decides between one PUT and a multipart upload.
+    // A store whose directory the tests can read, and a service on it with low upload caps.
+    private S3rverProcess _storage = null!;
+    private OwnService _own = null!;
+
+    [OneTimeSetUp]
+    public async Task StartOwnStorageAndService()
+    {
+        _storage = new S3rverProcess();
+        await _storage.StartAsync();
+        _own = OwnService.On(_storage, OwnBucket, settings =>
+        {
+            settings["Files:MaxConcurrentUploads"] = "3";
+            settings["Files:MaxConcurrentUploadsPerUser"] = "2";
+        });
+    }
+
+    [OneTimeTearDown]
+    public async Task StopOwnStorageAndService()
+    {
+        await _own.DisposeAsync();
+        _storage.Dispose();
+    }
+
+    // Either side of what stays in memory (1 MiB) and of Minio's multipart threshold (5 MiB).
     [TestCase(10L)]
     [TestCase(1 * MiB)]
+    [TestCase(1 * MiB + 1)]
     [TestCase(5 * MiB - 2)]
     [TestCase(5 * MiB - 1)]
     [TestCase(20 * MiB)]
@@ -37,6 +63,7 @@ public sealed class UploadFileTests : StorageTestBase
         Assert.That(download.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(download.Content.Headers.ContentLength, Is.EqualTo(size));
         Assert.That(await download.Content.ReadAsByteArrayAsync(), Is.EqualTo(bytes));
+        Assert.That(await CountAsync("pending_objects"), Is.Zero, "the row claimed the object");
     }
 
     [TestCase(3 * MiB)]
@@ -88,6 +115,111 @@ public sealed class UploadFileTests : StorageTestBase
         await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
         Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain($"limit of {Limit} bytes"), "counted on the file itself");
         Assert.That(await CountAsync("files"), Is.Zero);
+    }
+
+    [TestCase(false, TestName = "A file over the limit with a declared length leaves nothing in the store")]
+    [TestCase(true, TestName = "A chunked file over the limit leaves nothing in the store")]
+    public async Task A_file_over_the_limit_leaves_no_object_and_no_unfinished_multipart_upload(bool chunked)
+    {
+        var alice = _own.Client((await RegisterAsync("alice")).AccessToken);
+        var bytes = RandomBytes(Limit + 1);
+
+        var response = await alice.PostAsync("/files/upload", chunked ? ChunkedFileForm(bytes) : FileForm(bytes));
+
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+        Assert.That(_storage.InProgressUploads(OwnBucket), Is.Empty, "no multipart upload was begun");
+        Assert.That(_storage.ObjectFiles(OwnBucket), Is.Empty);
+        Assert.That(await CountAsync("files"), Is.Zero);
+        Assert.That(await CountAsync("pending_objects"), Is.Zero, "nothing was about to be written");
+    }
+
+    [Test]
+    public async Task A_chunked_file_of_exactly_the_limit_is_stored_whole()
+    {
+        var (_, alice) = await SignedInAsync("alice");
+        var bytes = RandomBytes(Limit);
+
+        var response = await alice.PostAsync("/files/upload", ChunkedFileForm(bytes));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
+        var file = (await response.Content.ReadFromJsonAsync<FileInfo>())!;
+        Assert.That(await (await alice.GetAsync(file.Url)).Content.ReadAsByteArrayAsync(), Is.EqualTo(bytes));
+    }
+
+    [Test]
+    public async Task Uploads_past_the_per_user_cap_are_too_many_requests_until_one_finishes()
+    {
+        var alice = _own.Client((await RegisterAsync("alice")).AccessToken);
+        var bob = _own.Client((await RegisterAsync("bob")).AccessToken);
+        HeldUpload[] held = [new(alice), new(alice)];
+        try
+        {
+            await UploadsInProgressAsync(2);
+
+            var third = await alice.PostAsync("/files/upload", FileForm([1, 2, 3]));
+            var bobs = await bob.PostAsync("/files/upload", FileForm([1, 2, 3]));
+
+            await AssertProblemAsync(third, HttpStatusCode.TooManyRequests);
+            Assert.That(third.Headers.RetryAfter?.Delta, Is.GreaterThan(TimeSpan.Zero));
+            Assert.That(bobs.StatusCode, Is.EqualTo(HttpStatusCode.Created), "the cap is per user");
+        }
+        finally
+        {
+            foreach (var upload in held)
+                upload.Release();
+        }
+        foreach (var upload in held)
+            Assert.That((await upload.Response).StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        await UploadsInProgressAsync(0);
+        Assert.That((await alice.PostAsync("/files/upload", FileForm([1, 2, 3]))).StatusCode, Is.EqualTo(HttpStatusCode.Created));
+    }
+
+    [Test]
+    public async Task Uploads_past_the_global_cap_are_unavailable_until_one_finishes()
+    {
+        var alice = _own.Client((await RegisterAsync("alice")).AccessToken);
+        var bob = _own.Client((await RegisterAsync("bob")).AccessToken);
+        var carol = _own.Client((await RegisterAsync("carol")).AccessToken);
+        HeldUpload[] held = [new(alice), new(alice), new(bob)];
+        try
+        {
+            await UploadsInProgressAsync(3);
+
+            var response = await carol.PostAsync("/files/upload", FileForm([1, 2, 3]));
+
+            await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable);
+            Assert.That(await CountAsync("pending_objects"), Is.Zero);
+        }
+        finally
+        {
+            foreach (var upload in held)
+                upload.Release();
+        }
+        foreach (var upload in held)
+            Assert.That((await upload.Response).StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        await UploadsInProgressAsync(0);
+        Assert.That((await carol.PostAsync("/files/upload", FileForm([1, 2, 3]))).StatusCode, Is.EqualTo(HttpStatusCode.Created));
+    }
+
+    [Test]
+    public async Task A_refused_upload_gives_its_place_back()
+    {
+        var alice = _own.Client((await RegisterAsync("alice")).AccessToken);
+
+        await AssertProblemAsync(await alice.PostAsync("/files/upload", FileForm([])), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await alice.PostAsync("/files/upload", ChunkedFileForm(RandomBytes(Limit + 1))),
+            HttpStatusCode.RequestEntityTooLarge);
+
+        await UploadsInProgressAsync(0);
+    }
+
+    /// <summary>Waits until the own service is receiving or storing exactly this many uploads.</summary>
+    private async Task UploadsInProgressAsync(int count)
+    {
+        var slots = _own.Service<UploadSlots>();
+        for (var attempt = 0; attempt < 200 && slots.InProgress != count; attempt++)
+            await Task.Delay(50);
+        Assert.That(slots.InProgress, Is.EqualTo(count), "uploads in progress");
     }
 
     [Test]

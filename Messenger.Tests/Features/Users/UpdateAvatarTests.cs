@@ -8,6 +8,27 @@ namespace Messenger.Tests.Features.Users;
 
 public sealed class UpdateAvatarTests : StorageTestBase
 {
+    private const string OwnBucket = "avatars";
+
+    // A store whose directory the tests can read.
+    private S3rverProcess _storage = null!;
+    private OwnService _own = null!;
+
+    [OneTimeSetUp]
+    public async Task StartOwnStorageAndService()
+    {
+        _storage = new S3rverProcess();
+        await _storage.StartAsync();
+        _own = OwnService.On(_storage, OwnBucket);
+    }
+
+    [OneTimeTearDown]
+    public async Task StopOwnStorageAndService()
+    {
+        await _own.DisposeAsync();
+        _storage.Dispose();
+    }
+
     private static readonly byte[] Jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, (byte)'J', (byte)'F', (byte)'I', (byte)'F'];
     private static readonly byte[] Gif = "GIF89a"u8.ToArray();
     private static readonly byte[] WebP = "RIFF\x24\0\0\0WEBPVP8 "u8.ToArray();
@@ -63,6 +84,21 @@ public sealed class UpdateAvatarTests : StorageTestBase
         Assert.That(await CountAsync("files"), Is.EqualTo(1), "the accepted avatar stays");
     }
 
+    [TestCase(false, TestName = "An avatar over the limit with a declared length leaves nothing in the store")]
+    [TestCase(true, TestName = "A chunked avatar over the limit leaves nothing in the store")]
+    public async Task An_avatar_over_the_limit_leaves_no_object_and_no_unfinished_multipart_upload(bool chunked)
+    {
+        var alice = _own.Client((await RegisterAsync("alice")).AccessToken);
+        var bytes = RandomBytes(5 * MiB + 1, PngHeader);
+
+        var response = await alice.PutAsync("/users/me/avatar", chunked ? ChunkedFileForm(bytes) : FileForm(bytes));
+
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+        Assert.That(_storage.InProgressUploads(OwnBucket), Is.Empty, "no multipart upload was begun");
+        Assert.That(_storage.ObjectFiles(OwnBucket), Is.Empty);
+        Assert.That(await CountAsync("pending_objects"), Is.Zero);
+    }
+
     [Test]
     public async Task A_new_avatar_deletes_the_previous_file()
     {
@@ -78,6 +114,7 @@ public sealed class UpdateAvatarTests : StorageTestBase
         Assert.That(await CountAsync("files"), Is.EqualTo(1));
         Assert.That(await ObjectExistsAsync(firstKey), Is.False);
         Assert.That(await CountAsync("orphan_objects"), Is.Zero);
+        Assert.That(await CountAsync("pending_objects"), Is.Zero, "each row claimed its object");
         await AssertProblemAsync(await alice.GetAsync(first.AvatarUrl), HttpStatusCode.NotFound);
     }
 
@@ -112,7 +149,8 @@ public sealed class UpdateAvatarTests : StorageTestBase
     {
         var (aliceId, alice) = await SignedInAsync("alice");
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 6).SelectMany(i => new[]
+        // As many avatar changes as one user may have in progress (Files:MaxConcurrentUploadsPerUser).
+        var responses = await Task.WhenAll(Enumerable.Range(0, 4).SelectMany(i => new[]
         {
             alice.PutAsync("/users/me/avatar", FileForm(RandomBytes(500, PngHeader), $"me{i}.png", "image/png")),
             alice.PatchAsJsonAsync("/users/me", new { bio = $"bio {i}" }),
