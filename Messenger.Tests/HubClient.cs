@@ -89,6 +89,24 @@ public sealed class HubClient : IAsyncDisposable
         Assert.That(Channel(eventName).Reader.TryRead(out var unexpected), Is.False, $"unexpected {eventName}: {unexpected}");
     }
 
+    /// <summary>Every <paramref name="eventName"/> event that arrived, once no new one has come for <paramref name="settleMilliseconds"/>.</summary>
+    public async Task<IReadOnlyList<T>> AllAsync<T>(string eventName, int settleMilliseconds = 500)
+    {
+        var all = new List<T>();
+        while (true)
+        {
+            using var settle = new CancellationTokenSource(settleMilliseconds);
+            try
+            {
+                all.Add((await Channel(eventName).Reader.ReadAsync(settle.Token)).Deserialize<T>(JsonSerializerOptions.Web)!);
+            }
+            catch (OperationCanceledException)
+            {
+                return all;
+            }
+        }
+    }
+
     public Task InvokeAsync(string method, object argument) => Connection.InvokeAsync(method, argument);
 
     public Task<T> InvokeAsync<T>(string method, object argument) => Connection.InvokeAsync<T>(method, argument);

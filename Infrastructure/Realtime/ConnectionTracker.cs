@@ -18,6 +18,19 @@ public interface IConnectionTracker
     Task<IReadOnlyList<string>> ConnectionsOfAsync(long userId);
 }
 
+/// <summary>
+/// One presence change of a user at a time: from the tracker's answer (first connection, last
+/// disconnection) to the PresenceChanged it causes. Without it a disconnect still reading the
+/// user's friends could announce "offline" after the reconnect that followed it had announced
+/// "online", and friends would see an online user as offline.
+/// </summary>
+public sealed class PresenceOrder
+{
+    private readonly OneAtATime<long> _users = new();
+
+    public Task<IDisposable> EnterAsync(long userId, CancellationToken cancellationToken) => _users.EnterAsync(userId, cancellationToken);
+}
+
 /// <summary>In-process tracking: correct for one instance.</summary>
 public sealed class InProcessConnectionTracker : IConnectionTracker
 {

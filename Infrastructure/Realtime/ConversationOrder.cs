@@ -21,46 +21,7 @@ public readonly record struct ConversationKey(long RoomId, long UserLow, long Us
 /// </summary>
 public sealed class ConversationOrder
 {
-    private readonly Dictionary<ConversationKey, Gate> _gates = new();
+    private readonly OneAtATime<ConversationKey> _turns = new();
 
-    public async Task<IDisposable> EnterAsync(ConversationKey key, CancellationToken cancellationToken)
-    {
-        Gate gate;
-        lock (_gates)
-        {
-            if (!_gates.TryGetValue(key, out gate!))
-                _gates[key] = gate = new Gate(this, key);
-            gate.Users++;
-        }
-        try
-        {
-            await gate.Semaphore.WaitAsync(cancellationToken);
-        }
-        catch
-        {
-            Leave(gate);
-            throw;
-        }
-        return gate;
-    }
-
-    private void Leave(Gate gate)
-    {
-        lock (_gates)
-            if (--gate.Users == 0)
-                _gates.Remove(gate.Key);
-    }
-
-    private sealed class Gate(ConversationOrder order, ConversationKey key) : IDisposable
-    {
-        public ConversationKey Key { get; } = key;
-        public SemaphoreSlim Semaphore { get; } = new(1, 1);
-        public int Users { get; set; }
-
-        public void Dispose()
-        {
-            Semaphore.Release();
-            order.Leave(this);
-        }
-    }
+    public Task<IDisposable> EnterAsync(ConversationKey key, CancellationToken cancellationToken) => _turns.EnterAsync(key, cancellationToken);
 }

@@ -13,6 +13,7 @@ public static class RealtimeSetup
     {
         services.Configure<RealtimeOptions>(configuration.GetSection(RealtimeOptions.Section));
         services.AddSingleton<ConversationOrder>();
+        services.AddSingleton<PresenceOrder>();
         services.AddSingleton<SessionConnections>();
         services.AddSignalR(o =>
             {

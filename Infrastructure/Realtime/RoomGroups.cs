@@ -13,7 +13,7 @@ public sealed class RoomGroups(IHubContext<ChatHub, IChatClient> hub, IConnectio
     // reading the committed state, so the last one to run leaves the groups as the database says:
     // a connection opening while its user leaves a room cannot re-add itself afterwards, nor can a
     // join that loses a race with a leave. (Per process: several instances need a shared lock.)
-    private readonly SemaphoreSlim[] _userLocks = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+    private readonly OneAtATime<long> _users = new();
 
     public static string Name(long roomId) => $"room:{roomId}";
 
@@ -46,15 +46,7 @@ public sealed class RoomGroups(IHubContext<ChatHub, IChatClient> hub, IConnectio
 
     private async Task WithUserLockAsync(long userId, Func<Task> change)
     {
-        var gate = _userLocks[userId % _userLocks.Length];
-        await gate.WaitAsync();
-        try
-        {
+        using (await _users.EnterAsync(userId))
             await change();
-        }
-        finally
-        {
-            gate.Release();
-        }
     }
 }

@@ -18,8 +18,20 @@ public sealed class SessionConnections : IHubFilter
     {
         var caller = context.Context;
         _open[caller.ConnectionId] = (caller.User!.UserId(), caller.User!.SessionId(), caller);
-        await next(context);
+        try
+        {
+            await next(context);
+        }
+        catch
+        {
+            // A connection whose set-up failed is closed without OnDisconnectedAsync: forget it here.
+            _open.TryRemove(caller.ConnectionId, out _);
+            throw;
+        }
     }
+
+    /// <summary>How many connections are open (for tests and fault checks: it must return to its size after an outage).</summary>
+    public int Count => _open.Count;
 
     public async Task OnDisconnectedAsync(HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
     {

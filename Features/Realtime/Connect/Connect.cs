@@ -15,11 +15,12 @@ public static class Connect
 {
     public sealed record Command(long UserId, string ConnectionId) : IRequest<Unit>;
 
-    public sealed class Handler(MySqlDataSource db, IConnectionTracker connections, RoomGroups rooms, IHubContext<ChatHub, IChatClient> hub)
-        : IRequestHandler<Command, Unit>
+    public sealed class Handler(MySqlDataSource db, IConnectionTracker connections, PresenceOrder presence, RoomGroups rooms,
+        IHubContext<ChatHub, IChatClient> hub) : IRequestHandler<Command, Unit>
     {
         public async Task<Unit> Handle(Command command, CancellationToken cancellationToken)
         {
+            using var turn = await presence.EnterAsync(command.UserId, cancellationToken);
             // Tracked before the rooms are read: a join or leave committed meanwhile either shows
             // in the read or finds this connection in the tracker (see RoomGroups).
             var cameOnline = await connections.ConnectedAsync(command.UserId, command.ConnectionId);

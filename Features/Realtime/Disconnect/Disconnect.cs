@@ -15,7 +15,8 @@ public static class Disconnect
 {
     public sealed record Command(long UserId, string ConnectionId) : IRequest<Unit>;
 
-    public sealed class Handler(MySqlDataSource db, IConnectionTracker connections, TypingTracker typing, RoomGroups rooms, IHubContext<ChatHub, IChatClient> hub)
+    public sealed class Handler(MySqlDataSource db, IConnectionTracker connections, PresenceOrder presence, TypingTracker typing, RoomGroups rooms,
+        IHubContext<ChatHub, IChatClient> hub)
         : IRequestHandler<Command, Unit>
     {
         public async Task<Unit> Handle(Command command, CancellationToken cancellationToken)
@@ -23,6 +24,7 @@ public static class Disconnect
             foreach (var target in typing.Forget(command.ConnectionId))
                 await (await hub.Clients.TypingAudienceAsync(rooms, command.UserId, target)).TypingStopped(new TypingEvent(target.RoomId, command.UserId));
 
+            using var turn = await presence.EnterAsync(command.UserId, cancellationToken);
             if (!await connections.DisconnectedAsync(command.UserId, command.ConnectionId))
                 return Unit.Value;
             await using var connection = await db.OpenConnectionAsync(cancellationToken);

@@ -1,3 +1,5 @@
+using Dapper;
+using MySqlConnector;
 using Messenger.Infrastructure.Realtime;
 using static Messenger.Tests.Testing;
 
@@ -45,5 +47,25 @@ public sealed class ConnectTests : TestBase
 
         await using var connection = HubClient.Build(alice.AccessToken);
         Assert.That(Assert.CatchAsync(() => connection.StartAsync())!.Message, Does.Contain("401"));
+    }
+
+    [Test]
+    public async Task A_connect_that_fails_during_set_up_leaves_nothing_tracked_behind()
+    {
+        var bob = await RegisterAsync("bob");
+        await using var service = new OwnService(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Messenger"] = ConnectionString + ";Default Command Timeout=1",
+        });
+        // The rooms read of the set-up waits on this lock until its command times out.
+        await using var blocker = new MySqlConnection(ConnectionString);
+        await blocker.OpenAsync();
+        await blocker.ExecuteAsync("LOCK TABLES room_participants WRITE");
+
+        Assert.CatchAsync(async () => await service.ConnectAsync(bob.AccessToken));
+        await blocker.ExecuteAsync("UNLOCK TABLES");
+
+        Assert.That(service.Service<SessionConnections>().Count, Is.Zero, "the session's connection map forgot it");
+        Assert.That(await service.Service<IConnectionTracker>().ConnectionsOfAsync(bob.User.Id), Is.Empty, "the tracker forgot it");
     }
 }

@@ -1,3 +1,5 @@
+using Dapper;
+using MySqlConnector;
 using Messenger.Features.Rooms.JoinRoom;
 using Messenger.Infrastructure.Realtime;
 using static Messenger.Tests.Testing;
@@ -53,5 +55,33 @@ public sealed class DisconnectTests : TestBase
 
         Assert.That(await bobTab.NextAsync<TypingEvent>("TypingStopped"), Is.EqualTo(new TypingEvent(room.Id, alice.User.Id)));
         await aliceOtherTab.AssertNoEventAsync("TypingStopped", settleMilliseconds: 0);
+    }
+
+    [Test]
+    public async Task Friends_see_a_user_who_reconnects_while_the_disconnect_is_announced_as_online_in_the_end()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        await using var aliceTab = await HubClient.ConnectAsync(alice.AccessToken);
+        await using var blocker = new MySqlConnection(ConnectionString);
+        await blocker.OpenAsync();
+
+        // Each round: the disconnect reads bob's friends, held up by a lock, while the reconnect
+        // after it runs; both reads are let go at once. Without an order between the two, "offline"
+        // came last in about half of the rounds.
+        for (var round = 0; round < 6; round++)
+        {
+            var bobTab = await HubClient.ConnectAsync(bob.AccessToken);
+            await aliceTab.AllAsync<PresenceChangedEvent>("PresenceChanged", settleMilliseconds: 200);
+            await blocker.ExecuteAsync("LOCK TABLES friend_requests WRITE");
+            await bobTab.DisposeAsync();
+            await Task.Delay(200);
+            var reconnect = HubClient.ConnectAsync(bob.AccessToken);
+            await Task.Delay(200);
+            await blocker.ExecuteAsync("UNLOCK TABLES");
+            await using var again = await reconnect;
+
+            var presence = await aliceTab.AllAsync<PresenceChangedEvent>("PresenceChanged");
+            Assert.That(presence[^1], Is.EqualTo(new PresenceChangedEvent(bob.User.Id, Online: true)), $"round {round}: bob is connected");
+        }
     }
 }
