@@ -53,10 +53,16 @@ public static class AuthSetup
                 // A logged-out or revoked session stops working at once, not when its token expires.
                 OnTokenValidated = async context =>
                 {
+                    // Validly signed yet not issued in this shape (no sid, a sub that is no id): not a session of ours.
+                    if (!context.Principal!.TryGetSession(out var userId, out var sessionId))
+                    {
+                        context.Fail("The token does not name a user and a session.");
+                        return;
+                    }
                     var dataSource = context.HttpContext.RequestServices.GetRequiredService<MySqlDataSource>();
                     await using var connection = await dataSource.OpenConnectionAsync(context.HttpContext.RequestAborted);
                     var live = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(SessionIsLiveSql,
-                        new { SessionId = context.Principal!.SessionId(), UserId = context.Principal!.UserId() },
+                        new { SessionId = sessionId, UserId = userId },
                         cancellationToken: context.HttpContext.RequestAborted));
                     if (!live)
                         context.Fail("The session has ended.");
