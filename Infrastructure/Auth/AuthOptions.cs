@@ -20,6 +20,13 @@ public sealed class PasswordOptions
 
     /// <summary>Hashes running at once; more wait their turn so a login burst cannot take every core.</summary>
     public int MaxConcurrentHashes { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>
+    /// How many of those places new accounts may hold or queue for at once: registrations wait for
+    /// one of these before they join the hashing queue, so however many arrive, logins queue behind
+    /// at most this many of them.
+    /// </summary>
+    public int MaxConcurrentRegistrationHashes { get; set; } = Math.Max(1, Environment.ProcessorCount / 4);
 }
 
 public sealed class LoginThrottleOptions
@@ -27,5 +34,21 @@ public sealed class LoginThrottleOptions
     public const string Section = "LoginThrottle";
     public int MaxFailuresPerLogin { get; set; } = 10;
     public int MaxFailuresPerAddress { get; set; } = 50;
+    public int WindowMinutes { get; set; } = 15;
+}
+
+/// <summary>Registrations (each attempt that passes validation) per client address block.</summary>
+public sealed class RegistrationThrottleOptions
+{
+    public const string Section = "RegistrationThrottle";
+    public int MaxPerAddress { get; set; } = 20;
+    public int WindowMinutes { get; set; } = 60;
+}
+
+/// <summary>Wrong currentPassword answers per user, the way the login throttle counts failed logins.</summary>
+public sealed class PasswordCheckThrottleOptions
+{
+    public const string Section = "PasswordCheckThrottle";
+    public int MaxFailuresPerUser { get; set; } = 10;
     public int WindowMinutes { get; set; } = 15;
 }

@@ -25,9 +25,13 @@ public static class AuthSetup
         services.Configure<JwtOptions>(configuration.GetSection(JwtOptions.Section));
         services.Configure<PasswordOptions>(configuration.GetSection(PasswordOptions.Section));
         services.Configure<LoginThrottleOptions>(configuration.GetSection(LoginThrottleOptions.Section));
+        services.Configure<RegistrationThrottleOptions>(configuration.GetSection(RegistrationThrottleOptions.Section));
+        services.Configure<PasswordCheckThrottleOptions>(configuration.GetSection(PasswordCheckThrottleOptions.Section));
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<RegistrationThrottle>();
+        services.AddSingleton<PasswordCheckThrottle>();
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
         {

@@ -14,7 +14,7 @@ public sealed class ApiDocsTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         var document = await response.Content.ReadFromJsonAsync<JsonElement>();
         var schemas = document.GetProperty("components").GetProperty("schemas").EnumerateObject().Select(s => s.Name).ToList();
-        Assert.That(schemas, Does.Contain("RegisterCommand").And.Contain("LoginBody").And.Contain("AuthResponse"));
+        Assert.That(schemas, Does.Contain("RegisterBody").And.Contain("LoginBody").And.Contain("AuthResponse"));
         // Every slice nests a Command or Body; bare names would let one slice's schema overwrite another's.
         Assert.That(schemas, Has.None.EqualTo("Command").And.None.EqualTo("Body").And.None.EqualTo("Query"));
     }

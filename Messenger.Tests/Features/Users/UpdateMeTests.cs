@@ -148,6 +148,64 @@ public sealed class UpdateMeTests : TestBase
     }
 
     [Test]
+    public async Task Of_password_changes_sent_at_once_with_the_same_current_password_one_succeeds_and_the_others_are_400()
+    {
+        var alice = await RegisterAsync("alice");
+        var sessionId = await SessionIdAsync(alice);
+
+        var changes = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                await SendAsync(Update(alice, currentPassword: Password, newPassword: $"{NewPassword}-{i}", sessionId: sessionId));
+                return $"{NewPassword}-{i}";
+            }
+            catch (BadRequestException e) when (e.Field == "currentPassword")
+            {
+                return null;
+            }
+        })));
+
+        var winner = changes.Where(c => c is not null).ToList();
+        Assert.That(winner, Has.Count.EqualTo(1), "exactly one change wins");
+        Assert.That((await LoginAsync("alice", winner.Single()!)).User.Id, Is.EqualTo(alice.User.Id), "the stored password is the winner's");
+    }
+
+    [Test]
+    public async Task Ten_wrong_current_passwords_make_the_next_check_429_with_retry_after_even_with_the_right_one()
+    {
+        var alice = await RegisterAsync("alice");
+        using var client = CreateClient(alice.AccessToken);
+        for (var i = 0; i < 10; i++)
+            Assert.That((await client.PatchAsJsonAsync("/users/me", new { currentPassword = "wrong-password", newPassword = NewPassword })).StatusCode,
+                Is.EqualTo(HttpStatusCode.BadRequest), $"failure {i + 1}");
+
+        var response = await client.PatchAsJsonAsync("/users/me", new { currentPassword = Password, newPassword = NewPassword });
+
+        await ReadProblemAsync(response, HttpStatusCode.TooManyRequests);
+        Assert.That(response.Headers.RetryAfter?.Delta, Is.GreaterThan(TimeSpan.Zero));
+        Assert.That((await LoginAsync("alice")).User.Id, Is.EqualTo(alice.User.Id), "the password did not change");
+        Assert.That((await client.PatchAsJsonAsync("/users/me", new { bio = "still editable" })).StatusCode, Is.EqualTo(HttpStatusCode.OK),
+            "only password checks are held back");
+    }
+
+    [Test]
+    public async Task A_right_current_password_forgives_the_wrong_ones_before_it()
+    {
+        var alice = await RegisterAsync("alice");
+        for (var i = 0; i < 9; i++)
+            Assert.ThrowsAsync<BadRequestException>(() => SendAsync(Update(alice, currentPassword: "wrong-password", newPassword: NewPassword)));
+        await SendAsync(Update(alice, currentPassword: Password, newPassword: NewPassword));
+
+        for (var i = 0; i < 9; i++)
+            Assert.ThrowsAsync<BadRequestException>(() => SendAsync(Update(alice, currentPassword: "wrong-password", newPassword: Password)),
+                $"failure {i + 1} after the right one");
+        var changed = await SendAsync(Update(alice, currentPassword: NewPassword, newPassword: Password));
+
+        Assert.That(changed.Id, Is.EqualTo(alice.User.Id));
+    }
+
+    [Test]
     public async Task A_password_change_swaps_the_password()
     {
         var alice = await RegisterAsync("alice");
