@@ -4,6 +4,7 @@ using FluentValidation;
 using MediatR;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.Validation;
 using MySqlConnector;
 
 namespace Messenger.Features.Auth.Login;
@@ -18,8 +19,8 @@ public static class Login
     {
         public Validator()
         {
-            RuleFor(x => x.Login).NotEmpty().MaximumLength(254);
-            RuleFor(x => x.Password).NotEmpty().MaximumLength(128);
+            RuleFor(x => x.Login).NotEmpty().MaximumCodePoints(254);
+            RuleFor(x => x.Password).NotEmpty().MaximumCodePoints(128);
         }
     }
 

@@ -5,6 +5,7 @@ using MediatR;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.Validation;
 using MySqlConnector;
 
 namespace Messenger.Features.Auth.Register;
@@ -20,12 +21,12 @@ public static class Register
     {
         public Validator()
         {
-            RuleFor(x => x.Username).NotEmpty().Length(3, 32)
+            RuleFor(x => x.Username).NotEmpty().CodePointLength(3, 32)
                 .Matches("^[A-Za-z0-9_.-]+$").WithMessage("may contain only letters, digits, '_', '.' and '-'");
-            RuleFor(x => x.Email).NotEmpty().MaximumLength(254)
+            RuleFor(x => x.Email).NotEmpty().MaximumCodePoints(254)
                 .Matches(@"^[^@\s]+@[^@\s]+\.[^@\s]+$").WithMessage("is not a valid email address");
-            RuleFor(x => x.Password).NotEmpty().Length(8, 128);
-            RuleFor(x => x.DisplayName!.Trim()).Length(1, 64).OverridePropertyName("displayName").When(x => x.DisplayName is not null);
+            RuleFor(x => x.Password).NotEmpty().CodePointLength(8, 128);
+            RuleFor(x => TextRules.Trimmed(x.DisplayName)).CodePointLength(1, 64).IsName().OverridePropertyName("displayName");
         }
     }
 
@@ -99,6 +100,8 @@ public static class Register
                 .WithTags("Auth")
                 .WithSummary("Create an account and sign in")
                 .WithDescription("Also sets the refresh_token cookie (HttpOnly, SameSite=Strict, Path=/auth). 409 names the taken field. " +
+                                 "displayName (1-64 code points, trimmed) refuses control characters other than tab and the bidi " +
+                                 "embedding, override and isolate characters. " +
                                  "Each client address (an IPv6 address counts as its /64) may try 20 registrations an hour, taken " +
                                  "names included; past that the answer is 429 with Retry-After (seconds).")
                 .AllowAnonymous()

@@ -6,6 +6,7 @@ using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
 using Messenger.Infrastructure.Realtime;
+using Messenger.Infrastructure.Validation;
 using MySqlConnector;
 
 namespace Messenger.Features.Users.UpdateMe;
@@ -24,12 +25,13 @@ public static class UpdateMe
     {
         public Validator()
         {
-            RuleFor(x => x.DisplayName!.Trim()).Length(1, 64).OverridePropertyName("displayName").When(x => x.DisplayName is not null);
-            RuleFor(x => x.Bio).MaximumLength(500);
+            RuleFor(x => TextRules.Trimmed(x.DisplayName)).CodePointLength(1, 64).IsName().OverridePropertyName("displayName");
+            RuleFor(x => x.Bio).MaximumCodePoints(500);
             RuleFor(x => x.Visibility).Must(v => v is "public" or "friends").WithMessage("must be \"public\" or \"friends\"")
                 .When(x => x.Visibility is not null);
-            RuleFor(x => x.NewPassword).Length(8, 128).When(x => x.NewPassword is not null);
+            RuleFor(x => x.NewPassword).CodePointLength(8, 128);
             RuleFor(x => x.CurrentPassword).NotEmpty().WithMessage("is required to change the password").When(x => x.NewPassword is not null);
+            RuleFor(x => x.CurrentPassword).MaximumCodePoints(128);
         }
     }
 
@@ -118,7 +120,9 @@ public static class UpdateMe
                 .WithName(nameof(UpdateMe))
                 .WithTags("Users")
                 .WithSummary("Change my profile or password")
-                .WithDescription("Fields left out are unchanged; bio \"\" clears it. newPassword needs the right currentPassword " +
+                .WithDescription("Fields left out are unchanged; bio \"\" clears it. displayName (1-64) is trimmed and refuses " +
+                                 "control characters other than tab and the bidi embedding, override and isolate characters; lengths " +
+                                 "count code points (bio up to 500). newPassword needs the right currentPassword " +
                                  "(400 naming currentPassword) and revokes every other session of the user. Of two changes sent at " +
                                  "once with the same currentPassword, one succeeds and the other is 400. After 10 wrong " +
                                  "currentPassword answers within 15 minutes the answer is 429 with Retry-After (seconds), even for " +

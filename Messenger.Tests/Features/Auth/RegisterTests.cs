@@ -105,6 +105,20 @@ public sealed class RegisterTests : TestBase
     }
 
     [Test]
+    public async Task A_display_name_of_64_code_points_is_accepted_and_one_with_a_bidi_override_is_refused()
+    {
+        // 👩🏽‍💻 is 4 code points and 7 UTF-16 units.
+        var displayName = string.Concat(Enumerable.Repeat("👩🏽\u200d💻", 16));
+
+        var response = await SendAsync(new Register.Command("alice", "alice@example.com", Password, displayName, TestAddress));
+        var e = Assert.ThrowsAsync<FluentValidation.ValidationException>(() =>
+            SendAsync(new Register.Command("bob", "bob@example.com", Password, "bob\u202Egnp.exe", TestAddress)));
+
+        Assert.That(response.User.DisplayName, Is.EqualTo(displayName));
+        Assert.That(e!.Errors.Select(f => f.PropertyName), Is.EqualTo(new[] { "displayName" }));
+    }
+
+    [Test]
     public async Task Two_registrations_racing_for_one_username_end_with_one_user()
     {
         using var client = CreateClient();

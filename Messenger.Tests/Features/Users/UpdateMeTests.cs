@@ -81,6 +81,40 @@ public sealed class UpdateMeTests : TestBase
     }
 
     [Test]
+    public async Task Lengths_count_code_points_so_64_and_500_emoji_code_points_are_accepted()
+    {
+        var alice = await RegisterAsync("alice");
+        // 👩🏽‍💻 is 4 code points and 7 UTF-16 units.
+        var displayName = string.Concat(Enumerable.Repeat("👩🏽\u200d💻", 16));
+        var bio = string.Concat(Enumerable.Repeat("👩🏽\u200d💻", 125));
+
+        var updated = await SendAsync(Update(alice, displayName: $" {displayName}  ", bio: bio));
+
+        Assert.That(updated.DisplayName, Is.EqualTo(displayName), "trimmed and stored whole");
+        Assert.That(updated.Bio, Is.EqualTo(bio));
+        var e = Assert.ThrowsAsync<FluentValidation.ValidationException>(() => SendAsync(Update(alice, displayName: displayName + "x", bio: bio + "x")));
+        Assert.That(e!.Errors.Select(f => f.PropertyName), Is.EquivalentTo(new[] { "displayName", "bio" }), "65 and 501 code points");
+        Assert.That(e.Errors.First(f => f.PropertyName == "bio").ErrorMessage, Is.EqualTo("must be 500 characters or fewer. You entered 501 characters"));
+    }
+
+    // As code points, so that the test names stay printable.
+    [TestCase(0x202E)]
+    [TestCase(0x2067)]
+    [TestCase(0x01)]
+    [TestCase(0x1B)]
+    [TestCase(0x85)]
+    public async Task A_display_name_with_a_control_or_bidi_character_is_refused_naming_it(int codePoint)
+    {
+        var alice = await RegisterAsync("alice");
+        var displayName = $"Al{char.ConvertFromUtf32(codePoint)}ice";
+
+        var e = Assert.ThrowsAsync<FluentValidation.ValidationException>(() => SendAsync(Update(alice, displayName: displayName, bio: displayName)));
+
+        Assert.That(e!.Errors.Select(f => f.PropertyName).Distinct(), Is.EqualTo(new[] { "displayName" }), "a bio is not a name");
+        Assert.That(await QuerySingleAsync<string>("SELECT display_name FROM users WHERE id = @Id", new { alice.User.Id }), Is.EqualTo("alice"));
+    }
+
+    [Test]
     public async Task Http_invalid_fields_are_a_400_problem_naming_each_field()
     {
         var alice = await RegisterAsync("alice");
