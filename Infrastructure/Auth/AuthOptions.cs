@@ -3,6 +3,10 @@ namespace Messenger.Infrastructure.Auth;
 public sealed class JwtOptions
 {
     public const string Section = "Jwt";
+
+    /// <summary>The key appsettings.Development.json carries; anyone can read it, so no other environment accepts it.</summary>
+    public const string DevelopmentSigningKey = "development-only-signing-key-not-for-production-use";
+
     public string SigningKey { get; set; } = "";
     public string Issuer { get; set; } = "messenger";
     public string Audience { get; set; } = "messenger";
@@ -51,4 +55,14 @@ public sealed class PasswordCheckThrottleOptions
     public const string Section = "PasswordCheckThrottle";
     public int MaxFailuresPerUser { get; set; } = 10;
     public int WindowMinutes { get; set; } = 15;
+}
+
+/// <summary>
+/// Whether the refresh cookie is marked Secure when the request itself came over plain HTTP (a TLS
+/// proxy in front, or a local run). Unset: Secure everywhere but Development. Over HTTPS it always is.
+/// </summary>
+public sealed class RefreshCookieOptions
+{
+    public const string Section = "RefreshCookie";
+    public bool? Secure { get; set; }
 }

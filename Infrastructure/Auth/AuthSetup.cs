@@ -14,19 +14,25 @@ public static class AuthSetup
         SELECT EXISTS(SELECT 1 FROM sessions WHERE id = @SessionId AND user_id = @UserId AND revoked_at IS NULL)
         """;
 
-    public static IServiceCollection AddTokenAuth(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddTokenAuth(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         var jwt = configuration.GetSection(JwtOptions.Section).Get<JwtOptions>() ?? new JwtOptions();
         if (Encoding.UTF8.GetByteCount(jwt.SigningKey) < 32)
             throw new InvalidOperationException(
                 "Jwt:SigningKey is missing or shorter than 32 bytes. Set it to a random secret of at least 32 bytes, " +
                 "for example through the Jwt__SigningKey environment variable.");
+        if (jwt.SigningKey == JwtOptions.DevelopmentSigningKey && !environment.IsDevelopment())
+            throw new InvalidOperationException(
+                $"Jwt:SigningKey is the development key from appsettings.Development.json, which anyone can read, and the " +
+                $"environment is {environment.EnvironmentName}, not Development. Set Jwt:SigningKey to a random secret of at " +
+                "least 32 bytes, for example through the Jwt__SigningKey environment variable.");
 
         services.Configure<JwtOptions>(configuration.GetSection(JwtOptions.Section));
         services.Configure<PasswordOptions>(configuration.GetSection(PasswordOptions.Section));
         services.Configure<LoginThrottleOptions>(configuration.GetSection(LoginThrottleOptions.Section));
         services.Configure<RegistrationThrottleOptions>(configuration.GetSection(RegistrationThrottleOptions.Section));
         services.Configure<PasswordCheckThrottleOptions>(configuration.GetSection(PasswordCheckThrottleOptions.Section));
+        services.Configure<RefreshCookieOptions>(configuration.GetSection(RefreshCookieOptions.Section));
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<LoginThrottle>();

@@ -141,6 +141,6 @@ public sealed class RegisterTests : TestBase
         var cookie = response.Headers.GetValues("Set-Cookie").Single();
         Assert.That(cookie, Does.StartWith("refresh_token="));
         Assert.That(cookie.ToLowerInvariant(), Does.Contain("httponly").And.Contain("samesite=strict").And.Contain("path=/auth"));
-        Assert.That(cookie.ToLowerInvariant(), Does.Not.Contain("secure"), "plain HTTP cannot carry a Secure cookie");
+        Assert.That(cookie.ToLowerInvariant(), Does.Contain("secure"), "outside Development a TLS proxy is assumed in front");
     }
 }
