@@ -33,6 +33,38 @@ public sealed class ApiDocsTests
     }
 
     [Test]
+    public async Task The_openapi_description_declares_the_bearer_scheme()
+    {
+        using var client = CreateClient();
+        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer");
+        Assert.That(scheme.GetProperty("type").GetString(), Is.EqualTo("http"));
+        Assert.That(scheme.GetProperty("scheme").GetString(), Is.EqualTo("bearer"));
+    }
+
+    [Test]
+    public async Task Every_operation_requires_the_bearer_token_except_the_anonymous_ones_which_say_so()
+    {
+        using var client = CreateClient();
+        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        string[] anonymous = ["POST /auth/register", "POST /auth/login", "POST /auth/refresh", "POST /auth/logout", "GET /health/live", "GET /health/ready"];
+
+        var operations = (
+            from path in document.GetProperty("paths").EnumerateObject()
+            from operation in path.Value.EnumerateObject()
+            select (Name: $"{operation.Name.ToUpperInvariant()} {path.Name}", Operation: operation.Value)).ToList();
+
+        Assert.That(operations.Select(o => o.Name), Is.SupersetOf(anonymous));
+        foreach (var (name, operation) in operations)
+        {
+            Assert.That(operation.TryGetProperty("security", out var security), Is.True, $"{name} says whether it needs a token");
+            var expected = anonymous.Contains(name) ? "[]" : """[{"Bearer":[]}]""";
+            Assert.That(JsonSerializer.Serialize(security), Is.EqualTo(expected), name);
+        }
+    }
+
+    [Test]
     public async Task The_browsable_reference_answers_at_docs()
     {
         using var client = CreateClient();
