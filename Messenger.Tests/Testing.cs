@@ -91,6 +91,8 @@ public sealed class Testing
         await db.OpenAsync();
         await _respawner.ResetAsync(db);
         Service<LoginThrottle>().Clear();
+        Service<RegistrationThrottle>().Clear();
+        Service<PasswordCheckThrottle>().Clear();
     }
 
     public static T Service<T>() where T : notnull => _factory.Services.GetRequiredService<T>();
@@ -114,7 +116,20 @@ public sealed class Testing
     public static Uri ServerAddress { get; private set; } = null!;
 
     public static Task<AuthResponse> RegisterAsync(string username, string? displayName = null) =>
-        SendAsync(new Register.Command(username, $"{username}@example.com", Password, displayName));
+        SendAsync(new Register.Command(username, $"{username}@example.com", Password, displayName, NextRegistrationAddress()));
+
+    private static int _registrations;
+
+    /// <summary>
+    /// Each handler-level registration comes from an address of its own (in 198.18.0.0/15, kept for
+    /// tests), as different people's would, so the per-address registration limit holds only for
+    /// the tests about it.
+    /// </summary>
+    public static string NextRegistrationAddress()
+    {
+        var n = Interlocked.Increment(ref _registrations);
+        return $"198.{18 + n / 65536 % 2}.{n / 256 % 256}.{n % 256}";
+    }
 
     /// <summary>Registers two users and makes them friends through the friends slices.</summary>
     public static async Task<(AuthResponse A, AuthResponse B)> FriendsAsync(string a, string b)

@@ -17,10 +17,11 @@ dotnet build -c Release bench/Messenger.Bench.csproj --verbosity quiet
 
 url=http://127.0.0.1:5090
 mkdir -p .local/bench
-# Production settings but for logging (per-request logs would measure the console) and a
-# throwaway signing key.
+# Production settings but for logging (per-request logs would measure the console), a
+# throwaway signing key and no registration limit (every benchmark user registers from here).
 ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS=$url ConnectionStrings__Messenger="$db" \
   Jwt__SigningKey="bench-only-signing-key-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+  RegistrationThrottle__MaxPerAddress=1000000 \
   Logging__LogLevel__Default=Warning \
   dotnet bin/Release/net10.0/Messenger.dll >.local/bench/service.log 2>&1 &
 service=$!

@@ -3,6 +3,7 @@ using FluentValidation;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
 using Messenger.Infrastructure.Observability;
+using Messenger.Infrastructure.Validation;
 using MySqlConnector;
 using FileInfo = Messenger.Features.Files.FileInfo;
 using FilesAccess = Messenger.Features.Files.FilesAccess;
@@ -27,8 +28,7 @@ public sealed class SendMessageValidator : AbstractValidator<ISendMessageCommand
     {
         RuleFor(x => x.Body).Must(b => !string.IsNullOrWhiteSpace(b)).WithMessage("must not be empty")
             .When(x => x.AttachmentIds is not { Count: > 0 });
-        RuleFor(x => x.Body).Must(b => b is null || b.Trim().Length <= MessagesAccess.MaxBodyLength)
-            .WithMessage($"must be at most {MessagesAccess.MaxBodyLength} characters");
+        RuleFor(x => TextRules.Trimmed(x.Body)).MaximumCodePoints(MessagesAccess.MaxBodyLength).OverridePropertyName("body");
         RuleFor(x => x.AttachmentIds).Must(ids => ids is null || ids.Count <= MessagesAccess.MaxAttachments)
             .WithMessage($"must hold at most {MessagesAccess.MaxAttachments} files");
         RuleForEach(x => x.AttachmentIds).GreaterThan(0);

@@ -14,20 +14,30 @@ public static class AuthSetup
         SELECT EXISTS(SELECT 1 FROM sessions WHERE id = @SessionId AND user_id = @UserId AND revoked_at IS NULL)
         """;
 
-    public static IServiceCollection AddTokenAuth(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddTokenAuth(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         var jwt = configuration.GetSection(JwtOptions.Section).Get<JwtOptions>() ?? new JwtOptions();
         if (Encoding.UTF8.GetByteCount(jwt.SigningKey) < 32)
             throw new InvalidOperationException(
                 "Jwt:SigningKey is missing or shorter than 32 bytes. Set it to a random secret of at least 32 bytes, " +
                 "for example through the Jwt__SigningKey environment variable.");
+        if (jwt.SigningKey == JwtOptions.DevelopmentSigningKey && !environment.IsDevelopment())
+            throw new InvalidOperationException(
+                $"Jwt:SigningKey is the development key from appsettings.Development.json, which anyone can read, and the " +
+                $"environment is {environment.EnvironmentName}, not Development. Set Jwt:SigningKey to a random secret of at " +
+                "least 32 bytes, for example through the Jwt__SigningKey environment variable.");
 
         services.Configure<JwtOptions>(configuration.GetSection(JwtOptions.Section));
         services.Configure<PasswordOptions>(configuration.GetSection(PasswordOptions.Section));
         services.Configure<LoginThrottleOptions>(configuration.GetSection(LoginThrottleOptions.Section));
+        services.Configure<RegistrationThrottleOptions>(configuration.GetSection(RegistrationThrottleOptions.Section));
+        services.Configure<PasswordCheckThrottleOptions>(configuration.GetSection(PasswordCheckThrottleOptions.Section));
+        services.Configure<RefreshCookieOptions>(configuration.GetSection(RefreshCookieOptions.Section));
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<RegistrationThrottle>();
+        services.AddSingleton<PasswordCheckThrottle>();
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
         {
@@ -53,10 +63,16 @@ public static class AuthSetup
                 // A logged-out or revoked session stops working at once, not when its token expires.
                 OnTokenValidated = async context =>
                 {
+                    // Validly signed yet not issued in this shape (no sid, a sub that is no id): not a session of ours.
+                    if (!context.Principal!.TryGetSession(out var userId, out var sessionId))
+                    {
+                        context.Fail("The token does not name a user and a session.");
+                        return;
+                    }
                     var dataSource = context.HttpContext.RequestServices.GetRequiredService<MySqlDataSource>();
                     await using var connection = await dataSource.OpenConnectionAsync(context.HttpContext.RequestAborted);
                     var live = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(SessionIsLiveSql,
-                        new { SessionId = context.Principal!.SessionId(), UserId = context.Principal!.UserId() },
+                        new { SessionId = sessionId, UserId = userId },
                         cancellationToken: context.HttpContext.RequestAborted));
                     if (!live)
                         context.Fail("The session has ended.");

@@ -10,12 +10,14 @@ public sealed class PasswordHasher
 {
     private readonly PasswordOptions _options;
     private readonly SemaphoreSlim _gate;
+    private readonly SemaphoreSlim _newAccountGate;
     private readonly Lazy<string> _decoy;
 
     public PasswordHasher(IOptions<PasswordOptions> options)
     {
         _options = options.Value;
         _gate = new SemaphoreSlim(_options.MaxConcurrentHashes);
+        _newAccountGate = new SemaphoreSlim(Math.Min(_options.MaxConcurrentRegistrationHashes, _options.MaxConcurrentHashes));
         // Verifying an unknown user against a real hash costs what a wrong password costs,
         // so response time does not tell which logins exist.
         _decoy = new Lazy<string>(() => Hash(RandomNumberGenerator.GetHexString(32)));
@@ -26,6 +28,19 @@ public sealed class PasswordHasher
         await _gate.WaitAsync(cancellationToken);
         try { return Hash(password); }
         finally { _gate.Release(); }
+    }
+
+    /// <summary>
+    /// The hash of a new account's password. The gate waits its callers in arrival order, so a flood
+    /// of registrations queued there would put every login behind all of them; instead they wait
+    /// their turn among themselves first, and only MaxConcurrentRegistrationHashes of them ever
+    /// stand in the hashing queue beside the logins and password changes.
+    /// </summary>
+    public async Task<string> HashNewAccountAsync(string password, CancellationToken cancellationToken)
+    {
+        await _newAccountGate.WaitAsync(cancellationToken);
+        try { return await HashAsync(password, cancellationToken); }
+        finally { _newAccountGate.Release(); }
     }
 
     /// <summary>A null hash (unknown user) is checked against the decoy and always fails.</summary>

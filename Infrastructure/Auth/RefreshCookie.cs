@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace Messenger.Infrastructure.Auth;
 
 /// <summary>The refresh token as an HttpOnly cookie scoped to /auth, so script never needs to store it.</summary>
@@ -20,7 +22,10 @@ public static class RefreshCookie
     {
         HttpOnly = true,
         SameSite = SameSiteMode.Strict,
-        Secure = context.Request.IsHttps,
+        // Behind a TLS proxy the request reaches us as plain HTTP, yet the browser's side is HTTPS.
+        Secure = context.Request.IsHttps
+                 || (context.RequestServices.GetRequiredService<IOptions<RefreshCookieOptions>>().Value.Secure
+                     ?? !context.RequestServices.GetRequiredService<IHostEnvironment>().IsDevelopment()),
         Path = Path,
         Expires = expiresAt,
     };

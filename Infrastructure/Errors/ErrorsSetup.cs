@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
 namespace Messenger.Infrastructure.Errors;
 
 public static class ErrorsSetup
@@ -18,11 +20,14 @@ public static class ErrorsSetup
         // Binding failures (malformed JSON, wrong types, missing or oversized bodies) throw, so the
         // exception handler answers them as problems instead of an empty 400.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        // Requests Kestrel refuses before the application runs (414, 431, ...) get a problem body too.
+        services.Configure<KestrelServerOptions>(o => o.ConfigureEndpointDefaults(RejectedRequestProblems.WatchConnection));
         return services;
     }
 
     public static WebApplication UseProblemResponses(this WebApplication app)
     {
+        app.UseRejectedRequestProblems();
         app.UseExceptionHandler();
         // Empty 401/404/405 answers from the framework get a problem body as well.
         app.UseStatusCodePages();

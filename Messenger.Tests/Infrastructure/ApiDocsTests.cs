@@ -14,7 +14,7 @@ public sealed class ApiDocsTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         var document = await response.Content.ReadFromJsonAsync<JsonElement>();
         var schemas = document.GetProperty("components").GetProperty("schemas").EnumerateObject().Select(s => s.Name).ToList();
-        Assert.That(schemas, Does.Contain("RegisterCommand").And.Contain("LoginBody").And.Contain("AuthResponse"));
+        Assert.That(schemas, Does.Contain("RegisterBody").And.Contain("LoginBody").And.Contain("AuthResponse"));
         // Every slice nests a Command or Body; bare names would let one slice's schema overwrite another's.
         Assert.That(schemas, Has.None.EqualTo("Command").And.None.EqualTo("Body").And.None.EqualTo("Query"));
     }
@@ -43,6 +43,38 @@ public sealed class ApiDocsTests
             Assert.That(paths.GetProperty(path).GetProperty(method).GetProperty("responses").TryGetProperty("429", out _), Is.True,
                 $"{method} {path}");
         Assert.That(paths.GetProperty("/auth/logout").GetProperty("post").GetProperty("responses").TryGetProperty("429", out _), Is.False);
+    }
+
+    [Test]
+    public async Task The_openapi_description_declares_the_bearer_scheme()
+    {
+        using var client = CreateClient();
+        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer");
+        Assert.That(scheme.GetProperty("type").GetString(), Is.EqualTo("http"));
+        Assert.That(scheme.GetProperty("scheme").GetString(), Is.EqualTo("bearer"));
+    }
+
+    [Test]
+    public async Task Every_operation_requires_the_bearer_token_except_the_anonymous_ones_which_say_so()
+    {
+        using var client = CreateClient();
+        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        string[] anonymous = ["POST /auth/register", "POST /auth/login", "POST /auth/refresh", "POST /auth/logout", "GET /health/live", "GET /health/ready"];
+
+        var operations = (
+            from path in document.GetProperty("paths").EnumerateObject()
+            from operation in path.Value.EnumerateObject()
+            select (Name: $"{operation.Name.ToUpperInvariant()} {path.Name}", Operation: operation.Value)).ToList();
+
+        Assert.That(operations.Select(o => o.Name), Is.SupersetOf(anonymous));
+        foreach (var (name, operation) in operations)
+        {
+            Assert.That(operation.TryGetProperty("security", out var security), Is.True, $"{name} says whether it needs a token");
+            var expected = anonymous.Contains(name) ? "[]" : """[{"Bearer":[]}]""";
+            Assert.That(JsonSerializer.Serialize(security), Is.EqualTo(expected), name);
+        }
     }
 
     [Test]

@@ -83,6 +83,52 @@ public sealed class ProblemResponsesTests : TestBase
         await ReadProblemAsync(response, HttpStatusCode.MethodNotAllowed);
     }
 
+    [Test]
+    public async Task A_request_line_over_kestrels_limit_is_a_414_problem()
+    {
+        using var client = CreateClient();
+
+        var response = await client.GetAsync("/users?query=" + new string('q', 9 * 1024));
+
+        var problem = await ReadProblemAsync(response, HttpStatusCode.RequestUriTooLong);
+        Assert.That(problem.GetProperty("detail").GetString(), Does.Contain("request line"));
+    }
+
+    [Test]
+    public async Task Request_headers_over_kestrels_limit_are_a_431_problem()
+    {
+        using var client = CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/health/live");
+        request.Headers.Add("X-Padding", new string('h', 40 * 1024));
+
+        var response = await client.SendAsync(request);
+
+        await ReadProblemAsync(response, HttpStatusCode.RequestHeaderFieldsTooLarge);
+    }
+
+    [Test]
+    public async Task A_malformed_request_is_a_400_problem_and_keep_alive_requests_before_it_are_untouched()
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(ServerAddress.Host, ServerAddress.Port);
+        var stream = tcp.GetStream();
+
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            "GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\n" +
+            "GET /health/live HTTP/1.1\r\nHost: localhost\r\nNot a header line\r\n\r\n"));
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        var answer = await reader.ReadToEndAsync();
+
+        var second = answer.IndexOf("HTTP/1.1 400", StringComparison.Ordinal);
+        Assert.That(answer, Does.StartWith("HTTP/1.1 200 OK"));
+        Assert.That(answer[..second], Does.EndWith("Healthy\r\n0\r\n\r\n"), "the first answer is whole, its last chunk included: " + answer);
+        Assert.That(answer[second..], Does.Contain("Content-Type: application/problem+json"));
+        var body = answer[(answer.IndexOf("\r\n\r\n", second, StringComparison.Ordinal) + 4)..];
+        var problem = System.Text.Json.JsonSerializer.Deserialize<System.Text.Json.JsonElement>(body);
+        Assert.That(problem.GetProperty("status").GetInt32(), Is.EqualTo(400));
+        Assert.That(problem.GetProperty("detail").GetString(), Is.EqualTo("The request is malformed."));
+    }
+
     /// <summary>No length to declare, so HttpClient sends the body chunked.</summary>
     private sealed class UnseekableStream(byte[] bytes) : MemoryStream(bytes)
     {

@@ -4,6 +4,7 @@ using FluentValidation;
 using MediatR;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.Validation;
 using MySqlConnector;
 
 namespace Messenger.Features.Auth.Login;
@@ -18,17 +19,20 @@ public static class Login
     {
         public Validator()
         {
-            RuleFor(x => x.Login).NotEmpty().MaximumLength(254);
-            RuleFor(x => x.Password).NotEmpty().MaximumLength(128);
+            RuleFor(x => x.Login).NotEmpty().MaximumCodePoints(254);
+            RuleFor(x => x.Password).NotEmpty().MaximumCodePoints(128);
         }
     }
 
     public sealed class Handler(MySqlDataSource db, PasswordHasher passwords, LoginThrottle throttle, TokenIssuer tokens, TimeProvider time)
         : IRequestHandler<Command, AuthResponse>
     {
-        // Usernames cannot contain '@', so a login matches at most one user.
+        // Usernames cannot contain '@', so a login matches at most one user. The second statement is the
+        // name as the users columns' collation compares it (case and accents ignored): the throttle's key
+        // for a name that matches nobody.
         private const string FindUserSql = """
-            SELECT id, password_hash FROM users WHERE username = @Login OR email = @Login LIMIT 1
+            SELECT id, password_hash FROM users WHERE username = @Login OR email = @Login LIMIT 1;
+            SELECT HEX(WEIGHT_STRING(@Login COLLATE utf8mb4_unicode_ci));
             """;
 
         // Taken before the session is added, so a login locks the user row and then sessions, the order a
@@ -39,18 +43,25 @@ public static class Login
 
         public async Task<AuthResponse> Handle(Command command, CancellationToken cancellationToken)
         {
-            if (throttle.Begin(command.Login, command.ClientAddress) is { } wait)
-                throw new TooManyRequestsException("Too many failed logins; try again later.", wait);
-
             UserRow? user;
+            string comparableName;
             await using (var lookup = await db.OpenConnectionAsync(cancellationToken))
-                user = await lookup.QuerySingleOrDefaultAsync<UserRow>(
+            {
+                await using var found = await lookup.QueryMultipleAsync(
                     new CommandDefinition(FindUserSql, new { Login = command.Login.Trim() }, cancellationToken: cancellationToken));
+                user = await found.ReadSingleOrDefaultAsync<UserRow>();
+                comparableName = await found.ReadSingleAsync<string>();
+            }
+
+            // Counted before the hash: a burst sent at once is held to the limit too.
+            var account = LoginThrottle.Account(user?.Id, comparableName);
+            if (throttle.Begin(account, command.ClientAddress) is { } wait)
+                throw new TooManyRequestsException("Too many failed logins; try again later.", wait);
 
             // No pooled connection is held while the hash waits its turn behind others.
             if (!await passwords.VerifyAsync(user?.PasswordHash, command.Password, cancellationToken))
                 throw new UnauthorizedException("The login or password is incorrect.");
-            throttle.Succeeded(command.Login, command.ClientAddress);
+            throttle.Succeeded(account, command.ClientAddress);
 
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -76,8 +87,9 @@ public static class Login
                 .WithName(nameof(Login))
                 .WithTags("Auth")
                 .WithSummary("Sign in with username or email")
-                .WithDescription("Unknown user and wrong password give the same 401. After 10 failures for one login, or 50 from one " +
-                                 "address, within 15 minutes the answer is 429 with Retry-After (seconds).")
+                .WithDescription("Unknown user and wrong password give the same 401. After 10 failures for one account (however its " +
+                                 "username or email is spelled: case and accents do not count), or 50 from one client address " +
+                                 "(an IPv6 address counts as its /64), within 15 minutes the answer is 429 with Retry-After (seconds).")
                 .AllowAnonymous()
                 .Produces<AuthResponse>()
                 .ProducesValidationProblem()

@@ -43,7 +43,8 @@ public static class GetFile
         {
             var request = context.Request.GetTypedHeaders();
             var etag = new EntityTagHeaderValue($"\"{file.ETag}\"");
-            if (request.IfNoneMatch.Any(tag => tag.Compare(etag, useStrongComparison: false)))
+            // "*" matches any current representation, and this file has one.
+            if (request.IfNoneMatch.Any(tag => tag.Equals(EntityTagHeaderValue.Any) || tag.Compare(etag, useStrongComparison: false)))
             {
                 context.Response.StatusCode = StatusCodes.Status304NotModified;
                 context.Response.Headers.ETag = etag.ToString();
@@ -116,7 +117,7 @@ public static class GetFile
                                  "strong ETag and Content-Disposition (inline for PNG, JPEG, GIF, WebP, AVIF and BMP, attachment " +
                                  "otherwise, with filename and RFC 6266 filename*). One byte range (bytes=a-b, a-, -n) gives 206 " +
                                  "with Content-Range, or 416 outside the file; several ranges, or an If-Range that does not " +
-                                 "match the ETag, give the whole file. If-None-Match with the current ETag gives 304. " +
+                                 "match the ETag, give the whole file. If-None-Match with the current ETag, or *, gives 304. " +
                                  "Storage unreachable: 503.")
                 .RequireAuthorization()
                 .Produces<Stream>(StatusCodes.Status200OK, "application/octet-stream")

@@ -7,6 +7,7 @@ using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
 using Messenger.Infrastructure.RateLimits;
+using Messenger.Infrastructure.Validation;
 using Messenger.Infrastructure.Realtime;
 using Microsoft.AspNetCore.SignalR;
 using MySqlConnector;
@@ -28,9 +29,8 @@ public static class EditMessage
         public Validator()
         {
             RuleFor(x => x.MessageId).GreaterThan(0);
-            RuleFor(x => x.Body).Must(b => !string.IsNullOrWhiteSpace(b)).WithMessage("must not be empty")
-                .Must(b => b is null || b.Trim().Length <= MessagesAccess.MaxBodyLength)
-                .WithMessage($"must be at most {MessagesAccess.MaxBodyLength} characters");
+            RuleFor(x => x.Body).Must(b => !string.IsNullOrWhiteSpace(b)).WithMessage("must not be empty");
+            RuleFor(x => TextRules.Trimmed(x.Body)).MaximumCodePoints(MessagesAccess.MaxBodyLength).OverridePropertyName("body");
         }
     }
 

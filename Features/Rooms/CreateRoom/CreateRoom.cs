@@ -6,6 +6,7 @@ using Messenger.Features.Conversations;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Realtime;
+using Messenger.Infrastructure.Validation;
 using MySqlConnector;
 
 namespace Messenger.Features.Rooms.CreateRoom;
@@ -20,9 +21,8 @@ public static class CreateRoom
     {
         public Validator()
         {
-            RuleFor(x => x.Name).Must(n => !string.IsNullOrWhiteSpace(n)).WithMessage("must not be empty")
-                .Must(n => n is null || n.Trim().Length <= 80).WithMessage("must be at most 80 characters");
-            RuleFor(x => x.Description).Must(d => d is null || d.Trim().Length <= 500).WithMessage("must be at most 500 characters");
+            RuleFor(x => TextRules.Trimmed(x.Name)).Cascade(CascadeMode.Stop).NotEmpty().MaximumCodePoints(80).IsName().OverridePropertyName("name");
+            RuleFor(x => TextRules.Trimmed(x.Description)).MaximumCodePoints(500).OverridePropertyName("description");
             RuleFor(x => x.IsPrivate).NotNull().WithMessage("is required");
         }
     }
@@ -72,7 +72,9 @@ public static class CreateRoom
                 .WithName(nameof(CreateRoom))
                 .WithTags("Rooms")
                 .WithSummary("Create a room; the creator is its owner")
-                .WithDescription("name 1-80 characters, description up to 500 (\"\" when left out), isPrivate required.")
+                .WithDescription("name 1-80 characters and description up to 500 (\"\" when left out), both trimmed and counted in " +
+                                 "code points (an emoji such as 👩🏽‍💻 is 4); name refuses control characters other than tab and the " +
+                                 "bidi embedding, override and isolate characters (400 naming it). isPrivate required.")
                 .RequireAuthorization()
                 .Produces<Room>(StatusCodes.Status201Created)
                 .ProducesValidationProblem();

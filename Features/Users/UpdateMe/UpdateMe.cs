@@ -6,6 +6,7 @@ using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
 using Messenger.Infrastructure.Realtime;
+using Messenger.Infrastructure.Validation;
 using MySqlConnector;
 
 namespace Messenger.Features.Users.UpdateMe;
@@ -24,18 +25,24 @@ public static class UpdateMe
     {
         public Validator()
         {
-            RuleFor(x => x.DisplayName!.Trim()).Length(1, 64).OverridePropertyName("displayName").When(x => x.DisplayName is not null);
-            RuleFor(x => x.Bio).MaximumLength(500);
+            RuleFor(x => TextRules.Trimmed(x.DisplayName)).CodePointLength(1, 64).IsName().OverridePropertyName("displayName");
+            RuleFor(x => x.Bio).MaximumCodePoints(500);
             RuleFor(x => x.Visibility).Must(v => v is "public" or "friends").WithMessage("must be \"public\" or \"friends\"")
                 .When(x => x.Visibility is not null);
-            RuleFor(x => x.NewPassword).Length(8, 128).When(x => x.NewPassword is not null);
+            RuleFor(x => x.NewPassword).CodePointLength(8, 128);
             RuleFor(x => x.CurrentPassword).NotEmpty().WithMessage("is required to change the password").When(x => x.NewPassword is not null);
+            RuleFor(x => x.CurrentPassword).MaximumCodePoints(128);
         }
     }
 
-    public sealed class Handler(MySqlDataSource db, PasswordHasher passwords, TimeProvider time, SessionConnections sockets) : IRequestHandler<Command, MeProfile>
+    public sealed class Handler(
+        MySqlDataSource db, PasswordHasher passwords, PasswordCheckThrottle throttle, TimeProvider time, SessionConnections sockets)
+        : IRequestHandler<Command, MeProfile>
     {
         private const string PasswordHashSql = "SELECT password_hash FROM users WHERE id = @UserId";
+
+        // Two changes that both verified the same old password serialise here: the second finds a new hash.
+        private const string LockPasswordHashSql = "SELECT password_hash FROM users WHERE id = @UserId FOR UPDATE";
 
         private const string UpdateSql = """
             UPDATE users SET
@@ -54,21 +61,32 @@ public static class UpdateMe
 
         public async Task<MeProfile> Handle(Command command, CancellationToken cancellationToken)
         {
-            string? newHash = null;
+            string? verifiedHash = null, newHash = null;
             if (command.NewPassword is not null)
             {
-                string? currentHash;
+                // Counted before the hash, like a login: a burst of guesses is held to the limit too.
+                if (throttle.Begin(command.UserId) is { } wait)
+                    throw new TooManyRequestsException("Too many wrong current passwords; try again later.", wait);
                 await using (var lookup = await db.OpenConnectionAsync(cancellationToken))
-                    currentHash = await lookup.QuerySingleOrDefaultAsync<string>(new CommandDefinition(PasswordHashSql,
+                    verifiedHash = await lookup.QuerySingleOrDefaultAsync<string>(new CommandDefinition(PasswordHashSql,
                         new { command.UserId }, cancellationToken: cancellationToken));
                 // No pooled connection is held while the hashes wait their turn behind others.
-                if (!await passwords.VerifyAsync(currentHash, command.CurrentPassword!, cancellationToken))
-                    throw new BadRequestException("is not correct", "currentPassword");
+                if (!await passwords.VerifyAsync(verifiedHash, command.CurrentPassword!, cancellationToken))
+                    throw WrongCurrentPassword();
+                throttle.Succeeded(command.UserId);
                 newHash = await passwords.HashAsync(command.NewPassword, cancellationToken);
             }
 
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            if (newHash is not null)
+            {
+                var storedHash = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(LockPasswordHashSql,
+                    new { command.UserId }, transaction, cancellationToken: cancellationToken));
+                // Changed since it was verified (a concurrent change won): the old password is no longer current.
+                if (storedHash != verifiedHash)
+                    throw WrongCurrentPassword();
+            }
             var updated = await connection.ExecuteAsync(new CommandDefinition(UpdateSql, new
             {
                 command.UserId,
@@ -89,6 +107,8 @@ public static class UpdateMe
                 sockets.CloseOtherSessions(command.UserId, command.SessionId);
             return profile!;
         }
+
+        private static BadRequestException WrongCurrentPassword() => new("is not correct", "currentPassword");
     }
 
     public sealed class Endpoint : ICarterModule
@@ -100,10 +120,16 @@ public static class UpdateMe
                 .WithName(nameof(UpdateMe))
                 .WithTags("Users")
                 .WithSummary("Change my profile or password")
-                .WithDescription("Fields left out are unchanged; bio \"\" clears it. newPassword needs the right currentPassword " +
-                                 "(400 naming currentPassword) and revokes every other session of the user.")
+                .WithDescription("Fields left out are unchanged; bio \"\" clears it. displayName (1-64) is trimmed and refuses " +
+                                 "control characters other than tab and the bidi embedding, override and isolate characters; lengths " +
+                                 "count code points (bio up to 500). newPassword needs the right currentPassword " +
+                                 "(400 naming currentPassword) and revokes every other session of the user. Of two changes sent at " +
+                                 "once with the same currentPassword, one succeeds and the other is 400. After 10 wrong " +
+                                 "currentPassword answers within 15 minutes the answer is 429 with Retry-After (seconds), even for " +
+                                 "the right one.")
                 .RequireAuthorization()
                 .Produces<MeProfile>()
-                .ProducesValidationProblem();
+                .ProducesValidationProblem()
+                .ProducesProblem(StatusCodes.Status429TooManyRequests);
     }
 }

@@ -110,6 +110,53 @@ public sealed class LoginTests : TestBase
     }
 
     [Test]
+    public async Task The_login_limit_counts_every_spelling_of_one_account()
+    {
+        await RegisterAsync("alice");
+        string[] spellings = ["alice", "alicé", "ÀLICE", "Alïce", "alice@example.com", "ALICÉ@EXAMPLE.COM"];
+        for (var i = 0; i < 10; i++)
+            Assert.ThrowsAsync<UnauthorizedException>(() => LoginAsync(spellings[i % spellings.Length], "wrong-password"), spellings[i % spellings.Length]);
+
+        Assert.ThrowsAsync<TooManyRequestsException>(() => LoginAsync("alice"));
+    }
+
+    [Test]
+    public void The_login_limit_counts_every_spelling_of_an_unknown_name_as_one()
+    {
+        string[] spellings = ["nobody", "NOBODY", "nöbody", "Nóbody"];
+        for (var i = 0; i < 10; i++)
+            Assert.ThrowsAsync<UnauthorizedException>(() => LoginAsync(spellings[i % spellings.Length], "wrong-password"));
+
+        Assert.ThrowsAsync<TooManyRequestsException>(() => LoginAsync("NÒBODY", "wrong-password"));
+        Assert.ThrowsAsync<UnauthorizedException>(() => LoginAsync("somebody", "wrong-password"), "another name is not blocked");
+    }
+
+    [Test]
+    public async Task Fifty_failures_from_one_ipv6_64_block_the_whole_64_only()
+    {
+        await RegisterAsync("alice");
+        for (var i = 0; i < 50; i++)
+            Assert.ThrowsAsync<UnauthorizedException>(() => SendAsync(new Login.Command($"guess{i}", "wrong-password", $"2001:db8:1:2::{i:x}")));
+
+        Assert.ThrowsAsync<TooManyRequestsException>(() => SendAsync(new Login.Command("alice", Password, "2001:db8:1:2:ffff:ffff:ffff:ffff")));
+        var elsewhere = await SendAsync(new Login.Command("alice", Password, "2001:db8:1:3::1"));
+
+        Assert.That(elsewhere.User.Username, Is.EqualTo("alice"), "the next /64 is not blocked");
+    }
+
+    [Test]
+    public async Task An_ipv4_mapped_ipv6_address_counts_as_its_ipv4_address()
+    {
+        await RegisterAsync("alice");
+        for (var i = 0; i < 50; i++)
+            Assert.ThrowsAsync<UnauthorizedException>(() => SendAsync(new Login.Command($"guess{i}", "wrong-password",
+                i % 2 == 0 ? "203.0.113.7" : "::ffff:203.0.113.7")));
+
+        Assert.ThrowsAsync<TooManyRequestsException>(() => SendAsync(new Login.Command("alice", Password, "203.0.113.7")));
+        Assert.ThrowsAsync<TooManyRequestsException>(() => SendAsync(new Login.Command("alice", Password, "::ffff:203.0.113.7")));
+    }
+
+    [Test]
     public async Task The_login_limit_does_not_block_other_users()
     {
         await RegisterAsync("alice");

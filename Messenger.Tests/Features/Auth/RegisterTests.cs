@@ -9,7 +9,7 @@ public sealed class RegisterTests : TestBase
     [Test]
     public async Task Registering_creates_the_user_and_signs_in()
     {
-        var response = await SendAsync(new Register.Command("alice", "Alice@Example.com", Password, null));
+        var response = await SendAsync(new Register.Command("alice", "Alice@Example.com", Password, null, TestAddress));
 
         Assert.That(response.User.Username, Is.EqualTo("alice"));
         Assert.That(response.User.DisplayName, Is.EqualTo("alice"), "displayName defaults to the username");
@@ -30,7 +30,7 @@ public sealed class RegisterTests : TestBase
     [Test]
     public async Task Display_name_is_kept_when_given()
     {
-        var response = await SendAsync(new Register.Command("bob", "bob@example.com", Password, "  Bob B.  "));
+        var response = await SendAsync(new Register.Command("bob", "bob@example.com", Password, "  Bob B.  ", TestAddress));
         Assert.That(response.User.DisplayName, Is.EqualTo("Bob B."));
     }
 
@@ -40,9 +40,48 @@ public sealed class RegisterTests : TestBase
     {
         await RegisterAsync("alice");
 
-        var e = Assert.ThrowsAsync<ConflictException>(() => SendAsync(new Register.Command(username, email, Password, null)));
+        var e = Assert.ThrowsAsync<ConflictException>(() => SendAsync(new Register.Command(username, email, Password, null, TestAddress)));
         Assert.That(e!.Field, Is.EqualTo(field));
         Assert.That(await QuerySingleAsync<long>("SELECT COUNT(*) FROM users"), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Twenty_registrations_from_one_address_make_the_next_a_429_with_retry_after()
+    {
+        using var client = CreateClient();
+        for (var i = 0; i < 20; i++)
+        {
+            // Taken names count too: probing which names exist costs the same as registering.
+            var username = i == 19 ? "user0" : $"user{i}";
+            var status = (await client.PostAsJsonAsync("/auth/register", new { username, email = $"{username}-{i}@example.com", password = Password }))
+                .StatusCode;
+            Assert.That(status, Is.EqualTo(i == 19 ? HttpStatusCode.Conflict : HttpStatusCode.Created), $"registration {i + 1}");
+        }
+
+        var response = await client.PostAsJsonAsync("/auth/register", new { username = "one-more", email = "one-more@example.com", password = Password });
+
+        await ReadProblemAsync(response, HttpStatusCode.TooManyRequests);
+        Assert.That(response.Headers.RetryAfter?.Delta, Is.GreaterThan(TimeSpan.Zero));
+        Assert.That(response.Headers.RetryAfter!.Delta, Is.LessThanOrEqualTo(TimeSpan.FromHours(1)));
+        Assert.That(await QuerySingleAsync<long>("SELECT COUNT(*) FROM users WHERE username = 'one-more'"), Is.Zero);
+        var elsewhere = await SendAsync(new Register.Command("one-more", "one-more@example.com", Password, null, "203.0.113.9"));
+        Assert.That(elsewhere.User.Username, Is.EqualTo("one-more"), "another address may still register");
+    }
+
+    [TestCase("ALICE", "other@example.com", "username")]
+    [TestCase("other", "ALICE@EXAMPLE.COM", "email")]
+    public async Task A_taken_username_or_email_is_refused_before_the_password_is_hashed(string username, string email, string field)
+    {
+        await RegisterAsync("alice");
+        // A service whose every hash fails: a refusal that reaches it would be a 500, not a 409.
+        var settings = TestSettings();
+        settings["Passwords:MemoryKiB"] = "0";
+        await using var factory = new MessengerFactory(settings);
+        using var client = factory.CreateClient();
+
+        var response = await client.PostAsJsonAsync("/auth/register", new { username, email, password = Password });
+
+        Assert.That(ErrorFields(await ReadProblemAsync(response, HttpStatusCode.Conflict)), Is.EqualTo(new[] { field }));
     }
 
     [TestCase("ab", "username")]
@@ -52,7 +91,7 @@ public sealed class RegisterTests : TestBase
     public async Task Invalid_usernames_are_refused(string username, string field)
     {
         var e = Assert.ThrowsAsync<FluentValidation.ValidationException>(() =>
-            SendAsync(new Register.Command(username, "x@example.com", Password, null)));
+            SendAsync(new Register.Command(username, "x@example.com", Password, null, TestAddress)));
         Assert.That(e!.Errors.Select(f => f.PropertyName), Does.Contain(field));
     }
 
@@ -60,9 +99,23 @@ public sealed class RegisterTests : TestBase
     public async Task Invalid_email_password_and_display_name_are_named()
     {
         var e = Assert.ThrowsAsync<FluentValidation.ValidationException>(() =>
-            SendAsync(new Register.Command("carol", "not-an-email", "short", new string('x', 65))));
+            SendAsync(new Register.Command("carol", "not-an-email", "short", new string('x', 65), TestAddress)));
         Assert.That(e!.Errors.Select(f => f.PropertyName), Is.EquivalentTo(new[] { "email", "password", "displayName" }));
         Assert.That(await QuerySingleAsync<long>("SELECT COUNT(*) FROM users"), Is.Zero);
+    }
+
+    [Test]
+    public async Task A_display_name_of_64_code_points_is_accepted_and_one_with_a_bidi_override_is_refused()
+    {
+        // 👩🏽‍💻 is 4 code points and 7 UTF-16 units.
+        var displayName = string.Concat(Enumerable.Repeat("👩🏽\u200d💻", 16));
+
+        var response = await SendAsync(new Register.Command("alice", "alice@example.com", Password, displayName, TestAddress));
+        var e = Assert.ThrowsAsync<FluentValidation.ValidationException>(() =>
+            SendAsync(new Register.Command("bob", "bob@example.com", Password, "bob\u202Egnp.exe", TestAddress)));
+
+        Assert.That(response.User.DisplayName, Is.EqualTo(displayName));
+        Assert.That(e!.Errors.Select(f => f.PropertyName), Is.EqualTo(new[] { "displayName" }));
     }
 
     [Test]
@@ -88,6 +141,6 @@ public sealed class RegisterTests : TestBase
         var cookie = response.Headers.GetValues("Set-Cookie").Single();
         Assert.That(cookie, Does.StartWith("refresh_token="));
         Assert.That(cookie.ToLowerInvariant(), Does.Contain("httponly").And.Contain("samesite=strict").And.Contain("path=/auth"));
-        Assert.That(cookie.ToLowerInvariant(), Does.Not.Contain("secure"), "plain HTTP cannot carry a Secure cookie");
+        Assert.That(cookie.ToLowerInvariant(), Does.Contain("secure"), "outside Development a TLS proxy is assumed in front");
     }
 }

@@ -139,6 +139,19 @@ public sealed class GetFileTests : StorageTestBase
     }
 
     [Test]
+    public async Task If_none_match_star_is_not_modified_for_a_file_that_exists()
+    {
+        var (_, alice) = await SignedInAsync("alice");
+        var file = await UploadAsync(alice, RandomBytes(100));
+
+        var response = await GetWithHeaderAsync(alice, file.Url, "If-None-Match", "*");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotModified));
+        Assert.That(response.Headers.ETag, Is.Not.Null);
+        Assert.That(await response.Content.ReadAsByteArrayAsync(), Is.Empty);
+    }
+
+    [Test]
     public async Task A_stranger_gets_not_found_as_for_a_file_that_does_not_exist()
     {
         var (_, alice) = await SignedInAsync("alice");

@@ -5,6 +5,7 @@ using FluentValidation;
 using Messenger.Features.Friends.RespondToFriendRequest;
 using Messenger.Features.Friends.SendFriendRequest;
 using Messenger.Features.Messages;
+using Messenger.Features.Messages.EditMessage;
 using Messenger.Features.Messages.SendDirectMessage;
 using Messenger.Infrastructure.Errors;
 using Microsoft.AspNetCore.SignalR;
@@ -198,5 +199,21 @@ public sealed class SendDirectMessageTests : TestBase
 
         Assert.ThrowsAsync<ForbiddenException>(() => send);
         Assert.That(await QuerySingleAsync<long>("SELECT COUNT(*) FROM messages"), Is.Zero);
+    }
+
+    [Test]
+    public async Task A_body_is_measured_in_code_points_so_4000_emoji_fit_and_4001_do_not()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        var emoji = string.Concat(Enumerable.Repeat("😀", 4000));
+
+        var sent = await SendAsync(new SendDirectMessage.Command(alice.User.Id, bob.User.Id, emoji, null, null));
+        var tooLong = Assert.ThrowsAsync<ValidationException>(() => SendAsync(new SendDirectMessage.Command(alice.User.Id, bob.User.Id, emoji + "😀", null, null)));
+        var edit = Assert.ThrowsAsync<ValidationException>(() => SendAsync(new EditMessage.Command(alice.User.Id, sent.Id, emoji + "😀")));
+
+        Assert.That(sent.Body, Is.EqualTo(emoji));
+        Assert.That(tooLong!.Errors.Select(e => e.PropertyName), Is.EqualTo(new[] { "body" }));
+        Assert.That(edit!.Errors.Select(e => e.PropertyName), Is.EqualTo(new[] { "body" }));
+        Assert.That((await SendAsync(new EditMessage.Command(alice.User.Id, sent.Id, emoji))).Body, Is.EqualTo(emoji));
     }
 }

@@ -101,6 +101,63 @@ public sealed class CreateRoomTests : TestBase
     }
 
     [Test]
+    public async Task Lengths_count_code_points_so_80_and_500_emoji_code_points_are_accepted()
+    {
+        var alice = await RegisterAsync("alice");
+        // 👩🏽‍💻 is 4 code points and 7 UTF-16 units.
+        var name = string.Concat(Enumerable.Repeat("👩🏽\u200d💻", 20));
+        var description = string.Concat(Enumerable.Repeat("👩🏽\u200d💻", 125));
+
+        var room = await SendAsync(new CreateRoom.Command(alice.User.Id, $"  {name} ", description, false));
+
+        Assert.That(room.Name, Is.EqualTo(name), "trimmed and stored whole");
+        Assert.That(await QuerySingleAsync<string>("SELECT description FROM rooms WHERE id = @Id", new { room.Id }), Is.EqualTo(description));
+        var e = Assert.ThrowsAsync<ValidationException>(() => SendAsync(new CreateRoom.Command(alice.User.Id, name + "x", description + "x", false)));
+        Assert.That(e!.Errors.Select(f => f.PropertyName), Is.EquivalentTo(new[] { "name", "description" }), "81 and 501 code points");
+    }
+
+    // As code points, so that the test names stay printable.
+    [TestCase(0x202E)]
+    [TestCase(0x202A)]
+    [TestCase(0x2066)]
+    [TestCase(0x2069)]
+    [TestCase(0x00)]
+    [TestCase(0x07)]
+    [TestCase(0x1B)]
+    [TestCase(0x85)]
+    [TestCase(0x9B)]
+    public async Task A_name_with_a_control_or_bidi_character_is_refused_naming_it(int codePoint)
+    {
+        var alice = await RegisterAsync("alice");
+        var name = $"General{char.ConvertFromUtf32(codePoint)}chat";
+
+        var e = Assert.ThrowsAsync<ValidationException>(() => SendAsync(new CreateRoom.Command(alice.User.Id, name, name, false)));
+
+        Assert.That(e!.Errors.Select(f => f.PropertyName), Is.EqualTo(new[] { "name" }), "a description is not a name");
+        Assert.That(await QuerySingleAsync<long>("SELECT COUNT(*) FROM rooms"), Is.Zero);
+    }
+
+    [Test]
+    public async Task A_name_with_joiners_marks_and_a_tab_is_accepted()
+    {
+        var alice = await RegisterAsync("alice");
+
+        var room = await SendAsync(new CreateRoom.Command(alice.User.Id, "👩\u200d💻 dev\u200c\u200e\u200f\tteam", null, false));
+
+        Assert.That(room.Name, Is.EqualTo("👩\u200d💻 dev\u200c\u200e\u200f\tteam"));
+    }
+
+    [Test]
+    public async Task Over_http_a_name_with_a_bidi_override_is_400_naming_it()
+    {
+        var alice = await RegisterAsync("alice");
+
+        var response = await CreateClient(alice.AccessToken).PostAsJsonAsync("/rooms", new { name = "\u202Egnp.exe", isPrivate = false });
+
+        Assert.That(ErrorFields(await ReadProblemAsync(response, HttpStatusCode.BadRequest)), Is.EqualTo(new[] { "name" }));
+    }
+
+    [Test]
     public async Task IsPrivate_is_required()
     {
         var alice = await RegisterAsync("alice");

@@ -81,6 +81,40 @@ public sealed class UpdateMeTests : TestBase
     }
 
     [Test]
+    public async Task Lengths_count_code_points_so_64_and_500_emoji_code_points_are_accepted()
+    {
+        var alice = await RegisterAsync("alice");
+        // 👩🏽‍💻 is 4 code points and 7 UTF-16 units.
+        var displayName = string.Concat(Enumerable.Repeat("👩🏽\u200d💻", 16));
+        var bio = string.Concat(Enumerable.Repeat("👩🏽\u200d💻", 125));
+
+        var updated = await SendAsync(Update(alice, displayName: $" {displayName}  ", bio: bio));
+
+        Assert.That(updated.DisplayName, Is.EqualTo(displayName), "trimmed and stored whole");
+        Assert.That(updated.Bio, Is.EqualTo(bio));
+        var e = Assert.ThrowsAsync<FluentValidation.ValidationException>(() => SendAsync(Update(alice, displayName: displayName + "x", bio: bio + "x")));
+        Assert.That(e!.Errors.Select(f => f.PropertyName), Is.EquivalentTo(new[] { "displayName", "bio" }), "65 and 501 code points");
+        Assert.That(e.Errors.First(f => f.PropertyName == "bio").ErrorMessage, Is.EqualTo("must be 500 characters or fewer. You entered 501 characters"));
+    }
+
+    // As code points, so that the test names stay printable.
+    [TestCase(0x202E)]
+    [TestCase(0x2067)]
+    [TestCase(0x01)]
+    [TestCase(0x1B)]
+    [TestCase(0x85)]
+    public async Task A_display_name_with_a_control_or_bidi_character_is_refused_naming_it(int codePoint)
+    {
+        var alice = await RegisterAsync("alice");
+        var displayName = $"Al{char.ConvertFromUtf32(codePoint)}ice";
+
+        var e = Assert.ThrowsAsync<FluentValidation.ValidationException>(() => SendAsync(Update(alice, displayName: displayName, bio: displayName)));
+
+        Assert.That(e!.Errors.Select(f => f.PropertyName).Distinct(), Is.EqualTo(new[] { "displayName" }), "a bio is not a name");
+        Assert.That(await QuerySingleAsync<string>("SELECT display_name FROM users WHERE id = @Id", new { alice.User.Id }), Is.EqualTo("alice"));
+    }
+
+    [Test]
     public async Task Http_invalid_fields_are_a_400_problem_naming_each_field()
     {
         var alice = await RegisterAsync("alice");
@@ -145,6 +179,64 @@ public sealed class UpdateMeTests : TestBase
         var problem = await ReadProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.That(ErrorFields(problem), Is.EqualTo(new[] { "currentPassword" }));
         Assert.That((await LoginAsync("alice")).User.DisplayName, Is.EqualTo("alice"), "the old password still works, nothing changed");
+    }
+
+    [Test]
+    public async Task Of_password_changes_sent_at_once_with_the_same_current_password_one_succeeds_and_the_others_are_400()
+    {
+        var alice = await RegisterAsync("alice");
+        var sessionId = await SessionIdAsync(alice);
+
+        var changes = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                await SendAsync(Update(alice, currentPassword: Password, newPassword: $"{NewPassword}-{i}", sessionId: sessionId));
+                return $"{NewPassword}-{i}";
+            }
+            catch (BadRequestException e) when (e.Field == "currentPassword")
+            {
+                return null;
+            }
+        })));
+
+        var winner = changes.Where(c => c is not null).ToList();
+        Assert.That(winner, Has.Count.EqualTo(1), "exactly one change wins");
+        Assert.That((await LoginAsync("alice", winner.Single()!)).User.Id, Is.EqualTo(alice.User.Id), "the stored password is the winner's");
+    }
+
+    [Test]
+    public async Task Ten_wrong_current_passwords_make_the_next_check_429_with_retry_after_even_with_the_right_one()
+    {
+        var alice = await RegisterAsync("alice");
+        using var client = CreateClient(alice.AccessToken);
+        for (var i = 0; i < 10; i++)
+            Assert.That((await client.PatchAsJsonAsync("/users/me", new { currentPassword = "wrong-password", newPassword = NewPassword })).StatusCode,
+                Is.EqualTo(HttpStatusCode.BadRequest), $"failure {i + 1}");
+
+        var response = await client.PatchAsJsonAsync("/users/me", new { currentPassword = Password, newPassword = NewPassword });
+
+        await ReadProblemAsync(response, HttpStatusCode.TooManyRequests);
+        Assert.That(response.Headers.RetryAfter?.Delta, Is.GreaterThan(TimeSpan.Zero));
+        Assert.That((await LoginAsync("alice")).User.Id, Is.EqualTo(alice.User.Id), "the password did not change");
+        Assert.That((await client.PatchAsJsonAsync("/users/me", new { bio = "still editable" })).StatusCode, Is.EqualTo(HttpStatusCode.OK),
+            "only password checks are held back");
+    }
+
+    [Test]
+    public async Task A_right_current_password_forgives_the_wrong_ones_before_it()
+    {
+        var alice = await RegisterAsync("alice");
+        for (var i = 0; i < 9; i++)
+            Assert.ThrowsAsync<BadRequestException>(() => SendAsync(Update(alice, currentPassword: "wrong-password", newPassword: NewPassword)));
+        await SendAsync(Update(alice, currentPassword: Password, newPassword: NewPassword));
+
+        for (var i = 0; i < 9; i++)
+            Assert.ThrowsAsync<BadRequestException>(() => SendAsync(Update(alice, currentPassword: "wrong-password", newPassword: Password)),
+                $"failure {i + 1} after the right one");
+        var changed = await SendAsync(Update(alice, currentPassword: NewPassword, newPassword: Password));
+
+        Assert.That(changed.Id, Is.EqualTo(alice.User.Id));
     }
 
     [Test]
