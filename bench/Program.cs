@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 //   bench logins  baseUrl [concurrency] [seconds]
 //   bench history baseUrl connectionString [messages]
 //   bench fanout  baseUrl servicePid [clients] [roomSize] [messagesPerSecond] [seconds]
+//   bench faults crash baseUrl serviceDll logFile [users] [sendersPerUser] [secondsBefore] [secondsAfter]   (scripts/faults.sh)
 return args.FirstOrDefault() switch
 {
     "argon2" => await Argon2Async(args.Length > 1 ? int.Parse(args[1]) : 20),
@@ -17,13 +18,17 @@ return args.FirstOrDefault() switch
     "fanout" => await Messenger.Bench.FanoutBench.RunAsync(args[1], int.Parse(args[2]),
         args.Length > 3 ? int.Parse(args[3]) : 2000, args.Length > 4 ? int.Parse(args[4]) : 10,
         args.Length > 5 ? int.Parse(args[5]) : 1000, args.Length > 6 ? int.Parse(args[6]) : 60),
+    "faults" when args.Length > 4 && args[1] == "crash" => await Messenger.Bench.FaultsBench.CrashAsync(args[2], args[3], args[4],
+        args.Length > 5 ? int.Parse(args[5]) : 6, args.Length > 6 ? int.Parse(args[6]) : 3,
+        args.Length > 7 ? double.Parse(args[7]) : 4, args.Length > 8 ? double.Parse(args[8]) : 2),
     _ => Usage(),
 };
 
 static int Usage()
 {
     Console.Error.WriteLine("usage: bench argon2 [count] | logins baseUrl [concurrency] [seconds] | history baseUrl connectionString [messages] | " +
-                            "fanout baseUrl servicePid [clients] [roomSize] [messagesPerSecond] [seconds]");
+                            "fanout baseUrl servicePid [clients] [roomSize] [messagesPerSecond] [seconds] | " +
+                            "faults crash baseUrl serviceDll logFile [users] [sendersPerUser] [secondsBefore] [secondsAfter]");
     return 2;
 }
 
