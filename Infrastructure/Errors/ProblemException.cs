@@ -10,6 +10,15 @@ public abstract class ProblemException(int status, string detail, string? field 
 
     /// <summary>The input field the problem is about, when there is one (a taken username).</summary>
     public string? Field { get; } = field;
+
+    /// <summary>When to try again (Retry-After), for the refusals that pass with time: 429 and 503.</summary>
+    public virtual TimeSpan? RetryAfter => null;
+}
+
+/// <summary>A dependency or a shared resource is busy or down; nothing about the request is wrong.</summary>
+public abstract class UnavailableException(string detail) : ProblemException(StatusCodes.Status503ServiceUnavailable, detail)
+{
+    public override TimeSpan? RetryAfter => TimeSpan.FromSeconds(5);
 }
 
 public sealed class NotFoundException(string detail) : ProblemException(StatusCodes.Status404NotFound, detail);
@@ -25,7 +34,7 @@ public sealed class BadRequestException(string detail, string field) : ProblemEx
 
 public sealed class TooManyRequestsException(string detail, TimeSpan retryAfter) : ProblemException(StatusCodes.Status429TooManyRequests, detail)
 {
-    public TimeSpan RetryAfter { get; } = retryAfter;
+    public override TimeSpan? RetryAfter { get; } = retryAfter;
 }
 
 public sealed class PayloadTooLargeException(string detail) : ProblemException(StatusCodes.Status413PayloadTooLarge, detail);
@@ -33,5 +42,4 @@ public sealed class PayloadTooLargeException(string detail) : ProblemException(S
 public sealed class UnsupportedMediaTypeException(string detail) : ProblemException(StatusCodes.Status415UnsupportedMediaType, detail);
 
 /// <summary>Object storage did not answer; the detail stays generic, the cause goes to the log.</summary>
-public sealed class StorageUnavailableException()
-    : ProblemException(StatusCodes.Status503ServiceUnavailable, "File storage is unavailable; try again shortly.");
+public sealed class StorageUnavailableException() : UnavailableException("File storage is unavailable; try again shortly.");

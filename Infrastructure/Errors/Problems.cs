@@ -30,8 +30,8 @@ public static class Problems
     {
         ValidationException v => new Problem(StatusCodes.Status400BadRequest, "One or more fields are invalid.",
             v.Errors.GroupBy(e => e.PropertyName).ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray())),
-        TooManyRequestsException t => new Problem(t.Status, t.Message, RetryAfter: t.RetryAfter),
-        ProblemException p => new Problem(p.Status, p.Message, p.Field is null ? null : new Dictionary<string, string[]> { [p.Field] = [p.Message] }),
+        ProblemException p => new Problem(p.Status, p.Message, p.Field is null ? null : new Dictionary<string, string[]> { [p.Field] = [p.Message] },
+            p.RetryAfter),
         BadHttpRequestException b => FromBadRequest(b),
         // A full connection pool, a deadlock or a lock wait: the request was fine, the moment was not.
         MySqlException { IsTransient: true } => new Problem(StatusCodes.Status503ServiceUnavailable,

@@ -61,5 +61,4 @@ public sealed class UploadSlots(IOptions<FilesOptions> options)
 }
 
 /// <summary>The process has as many uploads in progress as it takes; nothing about this one is wrong.</summary>
-public sealed class UploadsBusyException()
-    : ProblemException(StatusCodes.Status503ServiceUnavailable, "The service has as many uploads in progress as it takes; try again shortly.");
+public sealed class UploadsBusyException() : UnavailableException("The service has as many uploads in progress as it takes; try again shortly.");

@@ -43,6 +43,7 @@ public sealed class StorageDownTests : StorageTestBase
         var response = await alice.PostAsync("/files/upload", FileForm(RandomBytes(2 * MiB)));
 
         await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable);
+        Assert.That(response.Headers.RetryAfter?.Delta, Is.GreaterThan(TimeSpan.Zero), "a 503 says when to try again");
         Assert.That(await CountAsync("files"), Is.Zero);
         Assert.That(await CountAsync("orphan_objects"), Is.Zero, "no row dropped a reference");
         Assert.That(await CountAsync("pending_objects"), Is.EqualTo(1), "the key was recorded before the write was tried");

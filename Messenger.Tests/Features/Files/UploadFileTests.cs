@@ -188,6 +188,7 @@ public sealed class UploadFileTests : StorageTestBase
             var response = await carol.PostAsync("/files/upload", FileForm([1, 2, 3]));
 
             await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable);
+            Assert.That(response.Headers.RetryAfter?.Delta, Is.GreaterThan(TimeSpan.Zero), "a 503 says when to try again");
             Assert.That(await CountAsync("pending_objects"), Is.Zero);
         }
         finally
