@@ -341,4 +341,24 @@ public sealed class JoinRoomTests : TestBase
 
         Assert.That(e!.Message, Does.StartWith("429 Too Many Requests: ").And.Contain(nameof(RateLimitPolicies.JoinLeave)));
     }
+
+    [Test]
+    public async Task A_room_joined_late_shows_none_of_its_history_as_unread()
+    {
+        var alice = await RegisterAsync("alice");
+        var bob = await RegisterAsync("bob");
+        var room = await CreateRoomAsync(alice, "General");
+        Messenger.Features.Messages.Message last = null!;
+        for (var i = 1; i <= 3; i++)
+            last = await SendAsync(new Messenger.Features.Messages.SendRoomMessage.SendRoomMessage.Command(alice.User.Id, room.Id, $"m{i}", null, null));
+
+        await SendAsync(new JoinRoom.Command(bob.User.Id, room.Id));
+
+        var joined = (await SendAsync(new Messenger.Features.Conversations.ListConversations.ListConversations.Query(bob.User.Id, null, 50))).Single();
+        Assert.That(joined.UnreadCount, Is.EqualTo(0));
+        Assert.That(joined.LastReadMessageId, Is.EqualTo(last.Id));
+        await SendAsync(new Messenger.Features.Messages.SendRoomMessage.SendRoomMessage.Command(alice.User.Id, room.Id, "after", null, null));
+        Assert.That((await SendAsync(new Messenger.Features.Conversations.ListConversations.ListConversations.Query(bob.User.Id, null, 50)))
+            .Single().UnreadCount, Is.EqualTo(1));
+    }
 }
