@@ -56,7 +56,7 @@ public static class ListConversations
             SELECT x.conversation_id, x.room_id, COALESCE(r.name, u.display_name) AS name, x.version,
                    CAST(x.message_count - COALESCE(me.seq, 0) - (
                      SELECT COUNT(*) FROM messages d
-                     WHERE d.conversation_id = x.conversation_id AND d.deleted_at IS NOT NULL AND d.seq > COALESCE(me.seq, 0)) AS SIGNED) AS unread_count,
+                     WHERE d.conversation_id = x.conversation_id AND d.is_deleted = 1 AND d.seq > COALESCE(me.seq, 0)) AS SIGNED) AS unread_count,
                    me.message_id AS last_read_message_id, o.message_id AS other_last_read_message_id, x.last_activity_at,
                    {UsersAccess.SummaryColumns},
                    {MessagesAccess.MessageColumns}
