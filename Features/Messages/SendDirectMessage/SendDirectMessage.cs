@@ -115,7 +115,7 @@ public static class SendDirectMessage
                                  "(201 again) and stores and sends nothing, while the same clientMessageId with another conversation, body " +
                                  "or files is 409. 403 when not friends, 404 for an unknown user, 429 past the send rate (a retry counts " +
                                  "against it too). MessageReceived goes to every connection of both users, in version order with the " +
-                                 "conversation's other message events.")
+                                 "conversation's other message events. Your read marker moves to the new message.")
                 .RequireAuthorization()
                 .Produces<Message>(StatusCodes.Status201Created)
                 .ProducesValidationProblem()

@@ -109,7 +109,7 @@ public static class SendRoomMessage
                 .WithDescription("Same body rules and idempotency as direct messages. 403 for a public room you have not joined, 404 for " +
                                  "a private room you cannot see, 409 when the clientMessageId was used for another message, 429 past " +
                                  "the send rate. MessageReceived goes to every connection of every participant, the sender's own " +
-                                 "included, in version order with the room's other message events.")
+                                 "included, in version order with the room's other message events. Your read marker moves to the new message.")
                 .RequireAuthorization()
                 .Produces<Message>(StatusCodes.Status201Created)
                 .ProducesValidationProblem()

@@ -82,7 +82,8 @@ public static class LeaveRoom
                 .WithTags("Rooms")
                 .WithSummary("Leave a room (also the hub method LeaveRoom {roomId})")
                 .WithDescription("404 when you are not in it. When the owner leaves, the longest-standing member becomes owner. " +
-                                 "ParticipantLeft goes to the room, your own connections included; then they stop receiving its events.")
+                                 "ParticipantLeft goes to the room, your own connections included; then they stop receiving its events. " +
+                                 "The room leaves GET /conversations and your read marker there is dropped.")
                 .RequireAuthorization()
                 .Produces(StatusCodes.Status204NoContent)
                 .ProducesProblem(StatusCodes.Status404NotFound);
