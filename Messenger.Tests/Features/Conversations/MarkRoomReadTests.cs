@@ -79,14 +79,27 @@ public sealed class MarkRoomReadTests : TestBase
         Assert.That(await QuerySingleAsync<long>("SELECT COUNT(*) FROM conversation_reads WHERE user_id = @Id", new { bob.User.Id }), Is.EqualTo(0));
     }
 
+    // A service of its own with a small burst and a day-long window: the bucket refills
+    // continuously (60 per 60 s is one token a second), so spending the default burst of 60 on a
+    // loaded machine can earn a token back before the call that should be refused.
     [Test]
     public async Task Marking_read_is_rate_limited_per_user()
     {
+        await using var service = new OwnService(new Dictionary<string, string?>
+        {
+            ["RateLimits:Policies:Reads:Burst"] = "3", ["RateLimits:Policies:Reads:WindowSeconds"] = "86400",
+        });
         var alice = await RegisterAsync("alice");
         var room = await CreateRoomAsync(alice, "General");
         var sent = await SendAsync(new SendRoomMessage.Command(alice.User.Id, room.Id, "hi", null, null));
-        var client = CreateClient(alice.AccessToken);
+        using var client = service.Client(alice.AccessToken);
 
-        await RateLimitTesting.AssertLimitedAsync<RateLimitPolicies.Reads>(() => client.PostAsJsonAsync($"/rooms/{room.Id}/read", new { messageId = sent.Id }));
+        for (var i = 0; i < 3; i++)
+            Assert.That((await client.PostAsJsonAsync($"/rooms/{room.Id}/read", new { messageId = sent.Id })).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        var refused = await client.PostAsJsonAsync($"/rooms/{room.Id}/read", new { messageId = sent.Id });
+
+        var problem = await ReadProblemAsync(refused, HttpStatusCode.TooManyRequests);
+        Assert.That(problem.GetProperty("detail").GetString(), Does.Contain(nameof(RateLimitPolicies.Reads)));
+        Assert.That(refused.Headers.RetryAfter?.Delta, Is.GreaterThan(TimeSpan.Zero));
     }
 }
