@@ -181,20 +181,27 @@ public sealed class Testing
         await using var db = new MySqlConnection(ConnectionString);
         await db.OpenAsync();
         await using var transaction = await db.BeginTransactionAsync();
-        var conversation = await db.QuerySingleAsync<(long Id, long Version)>("""
+        var conversation = await db.QuerySingleAsync<(long Id, long Version, long MessageCount)>("""
             INSERT INTO conversations (user_low, user_high) VALUES (LEAST(@From, @To), GREATEST(@From, @To))
             ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id);
-            SELECT id, version FROM conversations WHERE id = LAST_INSERT_ID() FOR UPDATE;
+            SELECT id, version, message_count FROM conversations WHERE id = LAST_INSERT_ID() FOR UPDATE;
             """, new { From = from, To = to }, transaction);
         await db.ExecuteAsync("""
-            INSERT INTO messages (conversation_id, sender_id, recipient_id, body, created_at, version)
-            VALUES (@ConversationId, @From, @To, @Body, UTC_TIMESTAMP(3), @Version)
+            INSERT INTO messages (conversation_id, sender_id, recipient_id, body, created_at, version, seq)
+            VALUES (@ConversationId, @From, @To, @Body, UTC_TIMESTAMP(3), @Version, @Seq)
             """, Enumerable.Range(1, count).Select(i => new
             {
                 ConversationId = conversation.Id, From = from, To = to, Body = $"seed {i}", Version = conversation.Version + i,
+                Seq = conversation.MessageCount + i,
             }), transaction);
-        await db.ExecuteAsync("UPDATE conversations SET version = @Version WHERE id = @Id",
-            new { conversation.Id, Version = conversation.Version + count }, transaction);
+        // As sending does: the conversation counts them and points at the last, and the sender's marker moves to it.
+        await db.ExecuteAsync("""
+            UPDATE conversations SET version = @Version, message_count = @Seq,
+              last_message_id = (SELECT MAX(id) FROM messages WHERE conversation_id = @Id) WHERE id = @Id;
+            INSERT INTO conversation_reads (user_id, conversation_id, message_id, seq)
+            SELECT @From, id, last_message_id, message_count FROM conversations WHERE id = @Id
+            ON DUPLICATE KEY UPDATE message_id = VALUES(message_id), seq = VALUES(seq);
+            """, new { conversation.Id, From = from, Version = conversation.Version + count, Seq = conversation.MessageCount + count }, transaction);
         await transaction.CommitAsync();
         return (await db.QueryAsync<long>("SELECT id FROM messages WHERE conversation_id = @Id ORDER BY id", new { conversation.Id })).AsList();
     }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 //   bench argon2 [count]
 //   bench logins  baseUrl [concurrency] [seconds]
 //   bench history baseUrl connectionString [messages]
+//   bench conversations baseUrl connectionString [messages]
 //   bench fanout  baseUrl servicePid [clients] [roomSize] [messagesPerSecond] [seconds]
 //   bench faults crash baseUrl serviceDll logFile [users] [sendersPerUser] [secondsBefore] [secondsAfter]   (scripts/faults.sh)
 return args.FirstOrDefault() switch
@@ -15,6 +16,7 @@ return args.FirstOrDefault() switch
     "argon2" => await Argon2Async(args.Length > 1 ? int.Parse(args[1]) : 20),
     "logins" => await LoginsAsync(args[1], args.Length > 2 ? int.Parse(args[2]) : 50, args.Length > 3 ? int.Parse(args[3]) : 20),
     "history" => await Messenger.Bench.HistoryBench.RunAsync(args[1], args[2], args.Length > 3 ? int.Parse(args[3]) : 1_000_000),
+    "conversations" => await Messenger.Bench.ConversationsBench.RunAsync(args[1], args[2], args.Length > 3 ? int.Parse(args[3]) : 1_000_000),
     "fanout" => await Messenger.Bench.FanoutBench.RunAsync(args[1], int.Parse(args[2]),
         args.Length > 3 ? int.Parse(args[3]) : 2000, args.Length > 4 ? int.Parse(args[4]) : 10,
         args.Length > 5 ? int.Parse(args[5]) : 1000, args.Length > 6 ? int.Parse(args[6]) : 60),
@@ -27,6 +29,7 @@ return args.FirstOrDefault() switch
 static int Usage()
 {
     Console.Error.WriteLine("usage: bench argon2 [count] | logins baseUrl [concurrency] [seconds] | history baseUrl connectionString [messages] | " +
+                            "conversations baseUrl connectionString [messages] | " +
                             "fanout baseUrl servicePid [clients] [roomSize] [messagesPerSecond] [seconds] | " +
                             "faults crash baseUrl serviceDll logFile [users] [sendersPerUser] [secondsBefore] [secondsAfter]");
     return 2;

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Runs every benchmark against a Release build of the service on 127.0.0.1:5090 with a database
 # of its own (messenger_bench, recreated each run), and prints the figures. Takes ~10 minutes.
-# Usage: scripts/bench.sh [argon2|logins|history|fanout ...]   (default: all four)
+# Usage: scripts/bench.sh [argon2|logins|history|conversations|fanout ...]   (default: all five)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 "$root/scripts/services.sh"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-benches=("$@"); [ ${#benches[@]} -gt 0 ] || benches=(argon2 logins history fanout)
+benches=("$@"); [ ${#benches[@]} -gt 0 ] || benches=(argon2 logins history conversations fanout)
 
 db="Server=127.0.0.1;Port=3307;Database=messenger_bench;User ID=messenger;Password=dev-only-password"
 mariadb --protocol=tcp -h127.0.0.1 -P3307 -umessenger -pdev-only-password \
@@ -35,6 +35,7 @@ for b in "${benches[@]}"; do
     argon2) $bench argon2 20 ;;
     logins) $bench logins $url 50 20 ;;
     history) $bench history $url "$db" 1000000 ;;
+    conversations) $bench conversations $url "$db" 1000000 ;;
     fanout) $bench fanout $url $service 2000 10 1000 60 ;;
     *) echo "unknown benchmark $b" >&2; exit 2 ;;
   esac

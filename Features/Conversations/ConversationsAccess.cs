@@ -1,7 +1,14 @@
 using Dapper;
+using Messenger.Features.Messages;
+using Messenger.Features.Users;
 using MySqlConnector;
 
 namespace Messenger.Features.Conversations;
+
+/// <summary>A room I am in, or a direct conversation with <c>User</c>, as the inbox shows it.</summary>
+public sealed record Conversation(
+    long? RoomId, UserSummary? User, string Name, long Version, Message? LastMessage, long UnreadCount,
+    long? LastReadMessageId, long? OtherLastReadMessageId, DateTime LastActivityAt);
 
 /// <summary>
 /// A conversation is a room, or the direct conversation of two users; messages hang off its id.
@@ -37,6 +44,16 @@ public static class ConversationsAccess
     private const string FindDirectSql = $"SELECT id FROM conversations WHERE {DirectPair}";
 
     private const string FindRoomSql = "SELECT id FROM conversations WHERE room_id = @RoomId";
+
+    /// <summary>
+    /// Follows a slice's INSERT IGNORE of the reader's marker (which keeps a marker already there):
+    /// moves that marker to @MessageId (seq @Seq) only when it lies before it. The rows the pair
+    /// reports are the moves: 0 when the marker already was at or past the message.
+    /// </summary>
+    public const string MoveMarkerForwardSql = """
+        UPDATE conversation_reads SET message_id = @MessageId, seq = @Seq
+        WHERE user_id = @UserId AND conversation_id = @ConversationId AND seq < @Seq;
+        """;
 
     /// <summary>Gives two users who just became friends (by the accepted request) their conversation, so sending never has to create it.</summary>
     public static Task OpenDirectConversationAsync(this MySqlConnection connection, long requestId, MySqlTransaction transaction,

@@ -45,9 +45,15 @@ public static class SendMessageRules
     /// <summary>Follows a message INSERT in the same batch: LAST_INSERT_ID() is that message's id.</summary>
     public const string AttachSql = "INSERT INTO message_attachments (message_id, file_id) SELECT LAST_INSERT_ID(), f.id FROM files f WHERE f.id IN @FileIds;";
 
-    /// <summary>Ends the send batch: the conversation takes the message's version, then commit, then the new id.</summary>
+    /// <summary>
+    /// Ends the send batch: the conversation takes the message's version, count and id, the
+    /// sender's read marker moves to the message (so none of the sender's own messages is ever
+    /// unread to them), then commit, then the new id. @Seq is the conversation's message_count + 1.
+    /// </summary>
     public const string FinishSql = """
-        UPDATE conversations SET version = @Version WHERE id = @ConversationId;
+        UPDATE conversations SET version = @Version, message_count = @Seq, last_message_id = LAST_INSERT_ID() WHERE id = @ConversationId;
+        INSERT INTO conversation_reads (user_id, conversation_id, message_id, seq) VALUES (@SenderId, @ConversationId, LAST_INSERT_ID(), @Seq)
+        ON DUPLICATE KEY UPDATE message_id = LAST_INSERT_ID(), seq = @Seq;
         COMMIT;
         SELECT LAST_INSERT_ID();
         """;

@@ -45,6 +45,9 @@ public static class RateLimitPolicies
 
     public sealed class Blocking;
 
+    /// <summary>Moving read markers: each move is an event to the reader's connections (and, direct, the other user's).</summary>
+    public sealed class Reads;
+
     public static IEnumerable<string> Names => typeof(RateLimitPolicies).GetNestedTypes().Select(t => t.Name);
 
     /// <summary>The policy a command type names through <see cref="IRateLimited{TPolicy}"/>, or null.</summary>
@@ -80,6 +83,7 @@ public sealed class RateLimitOptions
         [nameof(RateLimitPolicies.Typing)] = new() { Burst = 20, WindowSeconds = 20 },
         [nameof(RateLimitPolicies.Reactions)] = new() { Burst = 30, WindowSeconds = 60 },
         [nameof(RateLimitPolicies.Blocking)] = new() { Burst = 10, WindowSeconds = 60 },
+        [nameof(RateLimitPolicies.Reads)] = new() { Burst = 60, WindowSeconds = 60 },
     };
 }
 

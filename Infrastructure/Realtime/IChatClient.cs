@@ -11,6 +11,7 @@ public sealed record ParticipantLeftEvent(long RoomId, long UserId);
 public sealed record FriendRemovedEvent(long UserId);
 public sealed record PresenceChangedEvent(long UserId, bool Online);
 public sealed record TypingEvent(long? RoomId, long UserId);
+public sealed record ConversationReadEvent(long? RoomId, long UserId, long MessageId);
 
 /// <summary>The events a connected client receives; each method name is the event name on the wire.</summary>
 public interface IChatClient
@@ -28,4 +29,5 @@ public interface IChatClient
     Task ParticipantLeft(ParticipantLeftEvent left);
     Task RoomInviteReceived(Invite invite);
     Task RoomInviteResponded(Invite invite);
+    Task ConversationRead(ConversationReadEvent read);
 }

@@ -42,7 +42,7 @@ public static class SendDirectMessage
         // the message and one that comes later waits for this commit.
         private const string LockSql = $"""
             {InlineTransaction.Begin}
-            SELECT c.id, c.version, r.id AS friendship_id
+            SELECT c.id, c.version, c.message_count, r.id AS friendship_id
             FROM conversations c
             LEFT JOIN friend_requests r ON r.user_low = c.user_low AND r.user_high = c.user_high AND r.live = 1 AND r.status = 'accepted'
             WHERE c.user_low = LEAST(@SenderId, @ToUserId) AND c.user_high = GREATEST(@SenderId, @ToUserId)
@@ -50,13 +50,13 @@ public static class SendDirectMessage
             """;
 
         private const string InsertSql = """
-            INSERT INTO messages (conversation_id, sender_id, recipient_id, body, client_message_id, created_at, version)
-            VALUES (@ConversationId, @SenderId, @ToUserId, @Body, @ClientMessageId, @CreatedAt, @Version);
+            INSERT INTO messages (conversation_id, sender_id, recipient_id, body, client_message_id, created_at, version, seq)
+            VALUES (@ConversationId, @SenderId, @ToUserId, @Body, @ClientMessageId, @CreatedAt, @Version, @Seq);
             """;
 
         private const string UserExistsSql = "SELECT EXISTS(SELECT 1 FROM users WHERE id = @ToUserId)";
 
-        private sealed record Conversation(long Id, long Version, long? FriendshipId);
+        private sealed record Conversation(long Id, long Version, long MessageCount, long? FriendshipId);
 
         public async Task<Message> Handle(Command command, CancellationToken cancellationToken)
         {
@@ -92,7 +92,7 @@ public static class SendDirectMessage
             return await connection.WriteAsync(transaction, draft, InsertSql, new
             {
                 ConversationId = conversation.Id, command.ToUserId, command.SenderId, draft.Body, command.ClientMessageId, draft.CreatedAt,
-                draft.Version, FileIds = command.FileIds(),
+                draft.Version, Seq = conversation.MessageCount + 1, FileIds = command.FileIds(),
             }, cancellationToken);
         }
     }
@@ -115,7 +115,7 @@ public static class SendDirectMessage
                                  "(201 again) and stores and sends nothing, while the same clientMessageId with another conversation, body " +
                                  "or files is 409. 403 when not friends, 404 for an unknown user, 429 past the send rate (a retry counts " +
                                  "against it too). MessageReceived goes to every connection of both users, in version order with the " +
-                                 "conversation's other message events.")
+                                 "conversation's other message events. Your read marker moves to the new message.")
                 .RequireAuthorization()
                 .Produces<Message>(StatusCodes.Status201Created)
                 .ProducesValidationProblem()

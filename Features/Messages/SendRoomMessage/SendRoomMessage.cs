@@ -42,18 +42,18 @@ public static class SendRoomMessage
         // comes later waits for this commit.
         private const string LockSql = $"""
             {InlineTransaction.Begin}
-            SELECT c.id, c.version, p.user_id AS participant_id
+            SELECT c.id, c.version, c.message_count, p.user_id AS participant_id
             FROM conversations c LEFT JOIN room_participants p ON p.room_id = c.room_id AND p.user_id = @SenderId
             WHERE c.room_id = @RoomId
             FOR UPDATE;
             """;
 
         private const string InsertSql = """
-            INSERT INTO messages (conversation_id, room_id, sender_id, body, client_message_id, created_at, version)
-            VALUES (@ConversationId, @RoomId, @SenderId, @Body, @ClientMessageId, @CreatedAt, @Version);
+            INSERT INTO messages (conversation_id, room_id, sender_id, body, client_message_id, created_at, version, seq)
+            VALUES (@ConversationId, @RoomId, @SenderId, @Body, @ClientMessageId, @CreatedAt, @Version, @Seq);
             """;
 
-        private sealed record Conversation(long Id, long Version, long? ParticipantId);
+        private sealed record Conversation(long Id, long Version, long MessageCount, long? ParticipantId);
 
         public async Task<Message> Handle(Command command, CancellationToken cancellationToken)
         {
@@ -88,7 +88,7 @@ public static class SendRoomMessage
             return await connection.WriteAsync(transaction, draft, InsertSql, new
             {
                 ConversationId = conversation.Id, command.RoomId, command.SenderId, draft.Body, command.ClientMessageId, draft.CreatedAt,
-                draft.Version, FileIds = command.FileIds(),
+                draft.Version, Seq = conversation.MessageCount + 1, FileIds = command.FileIds(),
             }, cancellationToken);
         }
     }
@@ -109,7 +109,7 @@ public static class SendRoomMessage
                 .WithDescription("Same body rules and idempotency as direct messages. 403 for a public room you have not joined, 404 for " +
                                  "a private room you cannot see, 409 when the clientMessageId was used for another message, 429 past " +
                                  "the send rate. MessageReceived goes to every connection of every participant, the sender's own " +
-                                 "included, in version order with the room's other message events.")
+                                 "included, in version order with the room's other message events. Your read marker moves to the new message.")
                 .RequireAuthorization()
                 .Produces<Message>(StatusCodes.Status201Created)
                 .ProducesValidationProblem()

@@ -72,7 +72,8 @@ public static class JoinRoom
                 .WithSummary("Join a room (also the hub method JoinRoom {roomId})")
                 .WithDescription("Public rooms: anyone. Private rooms: only with a pending invite, which joining accepts; otherwise 404. " +
                                  "Joining a room you are in answers 200 and changes nothing. ParticipantJoined goes to the room, your " +
-                                 "own connections included, and every one of your connections starts receiving the room's events.")
+                                 "own connections included, and every one of your connections starts receiving the room's events. Your read " +
+                                 "marker starts at the room's latest message: what was sent before you joined is not unread.")
                 .RequireAuthorization()
                 .Produces<Room>()
                 .ProducesProblem(StatusCodes.Status404NotFound);

@@ -24,7 +24,15 @@ public static class LeaveRoom
     public sealed class Handler(MySqlDataSource db, RoomGroups rooms, IConnectionTracker connections, TypingTracker typing)
         : IRequestHandler<Command, Unit>
     {
-        private const string DeleteParticipantSql = "DELETE FROM room_participants WHERE room_id = @RoomId AND user_id = @UserId";
+        // The read marker goes with the membership: a later join starts a new one at the latest message.
+        // The conversation's id comes from a plain read first: a subquery here would take a shared lock
+        // on the conversation row, which a send holds while it waits for this leave's participant row.
+        private const string DeleteParticipantSql = """
+            DELETE FROM room_participants WHERE room_id = @RoomId AND user_id = @UserId;
+            DELETE FROM conversation_reads WHERE user_id = @UserId AND conversation_id = @ConversationId;
+            """;
+
+        private const string ConversationSql = "SELECT id FROM conversations WHERE room_id = @RoomId";
 
         // The longest-standing member inherits the room; an empty room keeps its last owner.
         private const string HandOverSql = """
@@ -40,7 +48,10 @@ public static class LeaveRoom
             var membership = await connection.GetVisibleRoomAsync(command.RoomId, command.UserId, cancellationToken, transaction);
             if (!membership.IsParticipant)
                 throw new NotFoundException($"you are not in room {command.RoomId}");
-            await connection.ExecuteAsync(new CommandDefinition(DeleteParticipantSql, command, transaction, cancellationToken: cancellationToken));
+            var conversationId = await connection.QuerySingleAsync<long>(new CommandDefinition(ConversationSql, command, transaction,
+                cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(new CommandDefinition(DeleteParticipantSql, new { command.UserId, command.RoomId, ConversationId = conversationId },
+                transaction, cancellationToken: cancellationToken));
             if (membership.OwnerId == command.UserId)
                 await connection.ExecuteAsync(new CommandDefinition(HandOverSql, command, transaction, cancellationToken: cancellationToken));
             await transaction.CommitAsync(cancellationToken);
@@ -71,7 +82,8 @@ public static class LeaveRoom
                 .WithTags("Rooms")
                 .WithSummary("Leave a room (also the hub method LeaveRoom {roomId})")
                 .WithDescription("404 when you are not in it. When the owner leaves, the longest-standing member becomes owner. " +
-                                 "ParticipantLeft goes to the room, your own connections included; then they stop receiving its events.")
+                                 "ParticipantLeft goes to the room, your own connections included; then they stop receiving its events. " +
+                                 "The room leaves GET /conversations and your read marker there is dropped.")
                 .RequireAuthorization()
                 .Produces(StatusCodes.Status204NoContent)
                 .ProducesProblem(StatusCodes.Status404NotFound);

@@ -75,7 +75,8 @@ public static class RespondToInvite
                 .WithSummary("Accept or reject a room invite sent to me")
                 .WithDescription("accept is required. 404 unless you are the invitee; 409 when no longer pending. " +
                                  "RoomInviteResponded goes to the inviter (and your own connections); on accept you join the room " +
-                                 "and ParticipantJoined goes to it.")
+                                 "and ParticipantJoined goes to it; your read marker starts at the room's latest message, so its earlier " +
+                                 "history is not unread.")
                 .RequireAuthorization()
                 .Produces<Invite>()
                 .ProducesValidationProblem()

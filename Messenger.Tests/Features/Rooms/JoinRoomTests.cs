@@ -341,4 +341,48 @@ public sealed class JoinRoomTests : TestBase
 
         Assert.That(e!.Message, Does.StartWith("429 Too Many Requests: ").And.Contain(nameof(RateLimitPolicies.JoinLeave)));
     }
+
+    [Test]
+    public async Task A_room_joined_late_shows_none_of_its_history_as_unread()
+    {
+        var alice = await RegisterAsync("alice");
+        var bob = await RegisterAsync("bob");
+        var room = await CreateRoomAsync(alice, "General");
+        Messenger.Features.Messages.Message last = null!;
+        for (var i = 1; i <= 3; i++)
+            last = await SendAsync(new Messenger.Features.Messages.SendRoomMessage.SendRoomMessage.Command(alice.User.Id, room.Id, $"m{i}", null, null));
+
+        await SendAsync(new JoinRoom.Command(bob.User.Id, room.Id));
+
+        var joined = (await SendAsync(new Messenger.Features.Conversations.ListConversations.ListConversations.Query(bob.User.Id, null, 50))).Single();
+        Assert.That(joined.UnreadCount, Is.EqualTo(0));
+        Assert.That(joined.LastReadMessageId, Is.EqualTo(last.Id));
+        await SendAsync(new Messenger.Features.Messages.SendRoomMessage.SendRoomMessage.Command(alice.User.Id, room.Id, "after", null, null));
+        Assert.That((await SendAsync(new Messenger.Features.Conversations.ListConversations.ListConversations.Query(bob.User.Id, null, 50)))
+            .Single().UnreadCount, Is.EqualTo(1));
+    }
+
+    // A send in flight holds the room's conversation row and then locks the sender's participant
+    // row; a join that took its participant row before waiting for the conversation row (to start
+    // the read marker) would close that into a deadlock, and the send would fail.
+    [Test]
+    public async Task A_join_waiting_for_a_send_in_flight_never_deadlocks_it()
+    {
+        var alice = await RegisterAsync("alice");
+        var bob = await RegisterAsync("bob");
+        var room = await CreateRoomAsync(alice, "General");
+        await SendAsync(new Messenger.Features.Messages.SendRoomMessage.SendRoomMessage.Command(alice.User.Id, room.Id, "hi", null, null));
+        await using var send = new MySqlConnector.MySqlConnection(ConnectionString);
+        await send.OpenAsync();
+        await using var transaction = await send.BeginTransactionAsync();
+        await Dapper.SqlMapper.ExecuteAsync(send, "SELECT id FROM conversations WHERE room_id = @Id FOR UPDATE", new { room.Id }, transaction);
+
+        var join = SendAsync(new JoinRoom.Command(bob.User.Id, room.Id));
+        await Task.Delay(500);
+        await Dapper.SqlMapper.ExecuteAsync(send, "SELECT user_id FROM room_participants WHERE room_id = @RoomId AND user_id = @UserId FOR UPDATE",
+            new { RoomId = room.Id, UserId = bob.User.Id }, transaction);
+        await transaction.CommitAsync();
+
+        Assert.That((await join).MyRole, Is.EqualTo("member"));
+    }
 }

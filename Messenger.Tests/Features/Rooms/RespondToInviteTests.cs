@@ -177,4 +177,20 @@ public sealed class RespondToInviteTests : TestBase
         await RateLimitTesting.AssertLimitedAsync<RateLimitPolicies.Invites>(() =>
             client.PostAsJsonAsync($"/invites/{invite.Id}", new { accept = false }));
     }
+
+    [Test]
+    public async Task Accepting_an_invite_late_shows_none_of_the_rooms_history_as_unread()
+    {
+        var alice = await RegisterAsync("alice");
+        var bob = await RegisterAsync("bob");
+        var room = await CreateRoomAsync(alice, "Secret", isPrivate: true);
+        var last = await SendAsync(new Messenger.Features.Messages.SendRoomMessage.SendRoomMessage.Command(alice.User.Id, room.Id, "before", null, null));
+        var invite = await SendAsync(new InviteToRoom.Command(alice.User.Id, room.Id, bob.User.Id));
+
+        await SendAsync(new RespondToInvite.Command(bob.User.Id, invite.Id, true));
+
+        var joined = (await SendAsync(new Messenger.Features.Conversations.ListConversations.ListConversations.Query(bob.User.Id, null, 50))).Single();
+        Assert.That(joined.UnreadCount, Is.EqualTo(0));
+        Assert.That(joined.LastReadMessageId, Is.EqualTo(last.Id));
+    }
 }

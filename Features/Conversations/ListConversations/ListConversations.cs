@@ -1,0 +1,135 @@
+using System.Globalization;
+using Carter;
+using Dapper;
+using FluentValidation;
+using MediatR;
+using Messenger.Features.Messages;
+using Messenger.Features.Users;
+using Messenger.Infrastructure.Auth;
+using MySqlConnector;
+
+namespace Messenger.Features.Conversations.ListConversations;
+
+public static class ListConversations
+{
+    public sealed record Query(long UserId, string? Before, int Limit) : IRequest<IReadOnlyList<Conversation>>;
+
+    /// <summary>
+    /// Where a page ends, taken from its last item: <c>lastActivityAt|room:roomId</c> or
+    /// <c>lastActivityAt|user:userId</c>. Ties on the time go rooms first, then by id descending.
+    /// </summary>
+    public sealed record Cursor(DateTime At, bool IsRoom, long Key)
+    {
+        public static Cursor? Parse(string text)
+        {
+            var parts = text.Split('|');
+            if (parts.Length != 2 || !DateTime.TryParse(parts[0], CultureInfo.InvariantCulture,
+                    DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var at))
+                return null;
+            var key = parts[1].Split(':');
+            if (key.Length != 2 || key[0] is not ("room" or "user") || !long.TryParse(key[1], NumberStyles.None, CultureInfo.InvariantCulture, out var id) ||
+                id <= 0)
+                return null;
+            return new Cursor(at, key[0] == "room", id);
+        }
+    }
+
+    public sealed class Validator : AbstractValidator<Query>
+    {
+        public Validator()
+        {
+            RuleFor(x => x.Limit).InclusiveBetween(1, 100);
+            RuleFor(x => x.Before).Must(b => b is null || Cursor.Parse(b) is not null)
+                .WithMessage("must be lastActivityAt|room:roomId or lastActivityAt|user:userId of a page's last item");
+        }
+    }
+
+    public sealed class Handler(MySqlDataSource db) : IRequestHandler<Query, IReadOnlyList<Conversation>>
+    {
+        // The inner query orders every conversation of mine (the rooms I am in, the direct ones
+        // with a message) by its latest message's time, one ux_messages_id lookup each, and keeps
+        // the page; only the page then pays for names, markers, the last message and the count of
+        // deleted messages after my marker (ix_messages_deleted). unreadCount needs no "not mine"
+        // term: sending moves the sender's marker to the new message, so none of my messages lies
+        // after my marker.
+        public const string PageSql = $"""
+            SELECT x.conversation_id, x.room_id, COALESCE(r.name, u.display_name) AS name, x.version,
+                   CAST(x.message_count - COALESCE(me.seq, 0) - (
+                     SELECT COUNT(*) FROM messages d
+                     WHERE d.conversation_id = x.conversation_id AND d.is_deleted = 1 AND d.seq > COALESCE(me.seq, 0)) AS SIGNED) AS unread_count,
+                   me.message_id AS last_read_message_id, o.message_id AS other_last_read_message_id, x.last_activity_at,
+                   {UsersAccess.SummaryColumns},
+                   {MessagesAccess.MessageColumns}
+            FROM (
+              SELECT a.conversation_id, a.room_id, a.other_id, a.version, a.message_count, a.last_message_id, a.is_room, a.key_id,
+                     COALESCE(lm.created_at, a.joined_at) AS last_activity_at
+              FROM (
+                SELECT c.id AS conversation_id, c.room_id, NULL AS other_id, c.version, c.message_count, c.last_message_id,
+                       p.joined_at, 1 AS is_room, c.room_id AS key_id
+                FROM room_participants p JOIN conversations c ON c.room_id = p.room_id
+                WHERE p.user_id = @UserId
+                UNION ALL
+                SELECT c.id, NULL, c.user_high, c.version, c.message_count, c.last_message_id, NULL, 0, c.user_high
+                FROM conversations c WHERE c.user_low = @UserId AND c.last_message_id IS NOT NULL
+                UNION ALL
+                SELECT c.id, NULL, c.user_low, c.version, c.message_count, c.last_message_id, NULL, 0, c.user_low
+                FROM conversations c WHERE c.user_high = @UserId AND c.last_message_id IS NOT NULL
+              ) a
+              LEFT JOIN messages lm ON lm.id = a.last_message_id
+              WHERE @BeforeAt IS NULL OR (COALESCE(lm.created_at, a.joined_at), a.is_room, a.key_id) < (@BeforeAt, @BeforeIsRoom, @BeforeKey)
+              ORDER BY last_activity_at DESC, a.is_room DESC, a.key_id DESC
+              LIMIT @Limit
+            ) x
+            LEFT JOIN rooms r ON r.id = x.room_id
+            LEFT JOIN users u ON u.id = x.other_id
+            LEFT JOIN messages m ON m.id = x.last_message_id
+            LEFT JOIN conversation_reads me ON me.user_id = @UserId AND me.conversation_id = x.conversation_id
+            LEFT JOIN conversation_reads o ON o.user_id = x.other_id AND o.conversation_id = x.conversation_id
+            ORDER BY x.last_activity_at DESC, x.is_room DESC, x.key_id DESC
+            """;
+
+        private sealed record Row(
+            long ConversationId, long? RoomId, string Name, long Version, long UnreadCount, long? LastReadMessageId,
+            long? OtherLastReadMessageId, DateTime LastActivityAt);
+
+        public async Task<IReadOnlyList<Conversation>> Handle(Query query, CancellationToken cancellationToken)
+        {
+            var before = query.Before is null ? null : Cursor.Parse(query.Before);
+            await using var connection = await db.OpenConnectionAsync(cancellationToken);
+            var rows = (await connection.QueryAsync<Row, UserSummary?, MessagesAccess.MessageRow?, (Row Row, UserSummary? User, MessagesAccess.MessageRow? Last)>(
+                new CommandDefinition(PageSql, new
+                {
+                    query.UserId, query.Limit, BeforeAt = before?.At, BeforeIsRoom = before is { IsRoom: true } ? 1 : 0, BeforeKey = before?.Key ?? 0,
+                }, cancellationToken: cancellationToken),
+                (row, user, last) => (row, user, last), splitOn: "id,id")).AsList();
+            // The last messages' attachments, all in one query.
+            var lastMessages = (await connection.WithAttachmentsAsync(rows.Where(r => r.Last is not null).Select(r => r.Last!).ToList(), cancellationToken))
+                .ToDictionary(m => m.Id);
+            return rows.Select(r => new Conversation(r.Row.RoomId, r.User, r.Row.Name, r.Row.Version,
+                    r.Last is null ? null : lastMessages[r.Last.Id], r.Row.UnreadCount, r.Row.LastReadMessageId, r.Row.OtherLastReadMessageId,
+                    r.Row.LastActivityAt))
+                .ToList();
+        }
+    }
+
+    public sealed class Endpoint : ICarterModule
+    {
+        public void AddRoutes(IEndpointRouteBuilder app) =>
+            app.MapGet("/conversations", (string? before, int? limit, IMediator mediator, HttpContext context, CancellationToken ct) =>
+                    mediator.Send(new Query(context.User.UserId(), before, limit ?? 50), ct))
+                .WithName(nameof(ListConversations))
+                .WithTags("Conversations")
+                .WithSummary("My inbox: every room I am in and every direct conversation I have messages in, latest activity first")
+                .WithDescription("Each with its lastMessage (a tombstone when that message was deleted), version, unreadCount (messages " +
+                                 "after my read marker that are neither mine nor deleted), lastReadMessageId, otherLastReadMessageId " +
+                                 "(direct only) and lastActivityAt (the latest message's createdAt, or for a room without messages " +
+                                 "when I joined it). Ties on lastActivityAt: rooms first, then by room or user id, descending. " +
+                                 "limit 1-100, default 50. The next page: before=<lastActivityAt>|room:<roomId>, or " +
+                                 "before=<lastActivityAt>|user:<user.id>, of the page's last item; a page shorter than limit is the " +
+                                 "last. A room I left is gone from the list; a direct conversation stays after unfriending. For " +
+                                 "catch-up, call since= on each conversation whose version is above the one you applied.")
+                .RequireAuthorization()
+                .Produces<IReadOnlyList<Conversation>>()
+                .ProducesValidationProblem();
+    }
+}
