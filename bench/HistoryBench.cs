@@ -30,14 +30,20 @@ public static class HistoryBench
             $"SELECT id FROM conversations WHERE user_low = {Math.Min(alice.Id, bob.Id)} AND user_high = {Math.Max(alice.Id, bob.Id)}", db).ExecuteScalarAsync());
         for (var done = 1; done < messages; done += Batch)
         {
-            var sql = new StringBuilder("INSERT INTO messages (conversation_id, sender_id, recipient_id, body, created_at) VALUES ");
+            var sql = new StringBuilder("INSERT INTO messages (conversation_id, sender_id, recipient_id, body, created_at, version, seq) VALUES ");
             for (var i = 0; i < Math.Min(Batch, messages - done); i++)
             {
                 var (from, to) = i % 2 == 0 ? (alice.Id, bob.Id) : (bob.Id, alice.Id);
-                sql.Append(i == 0 ? "" : ",").Append($"({conversationId},{from},{to},'seeded message {done + i} with some ordinary text in it',UTC_TIMESTAMP(3))");
+                sql.Append(i == 0 ? "" : ",").Append($"({conversationId},{from},{to},'seeded message {done + i} with some ordinary text in it',UTC_TIMESTAMP(3),{done + i + 1},{done + i + 1})");
             }
             await new MySqlCommand(sql.ToString(), db).ExecuteNonQueryAsync();
         }
+        // The conversation as sending would have left it: the first message was sent, the rest follow it in order.
+        await new MySqlCommand($"""
+            UPDATE conversations SET version = {messages}, message_count = {messages},
+                last_message_id = (SELECT MAX(id) FROM messages WHERE conversation_id = {conversationId})
+            WHERE id = {conversationId}
+            """, db).ExecuteNonQueryAsync();
         await new MySqlCommand("ANALYZE TABLE messages", db).ExecuteNonQueryAsync();
         Console.WriteLine($"seeded {messages:N0} messages in conversation {conversationId} in {seeded.Elapsed.TotalSeconds:0} s");
 

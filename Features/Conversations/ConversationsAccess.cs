@@ -1,14 +1,8 @@
 using Dapper;
-using Messenger.Features.Messages;
 using Messenger.Features.Users;
 using MySqlConnector;
 
 namespace Messenger.Features.Conversations;
-
-/// <summary>A room I am in, or a direct conversation with <c>User</c>, as the inbox shows it.</summary>
-public sealed record Conversation(
-    long? RoomId, UserSummary? User, string Name, long Version, Message? LastMessage, long UnreadCount,
-    long? LastReadMessageId, long? OtherLastReadMessageId, DateTime LastActivityAt);
 
 /// <summary>
 /// A conversation is a room, or the direct conversation of two users; messages hang off its id.

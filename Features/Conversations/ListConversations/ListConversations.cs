@@ -10,6 +10,11 @@ using MySqlConnector;
 
 namespace Messenger.Features.Conversations.ListConversations;
 
+/// <summary>A room I am in, or a direct conversation with <c>User</c>, as the inbox shows it.</summary>
+public sealed record Conversation(
+    long? RoomId, UserSummary? User, string Name, long Version, Message? LastMessage, long UnreadCount,
+    long? LastReadMessageId, long? OtherLastReadMessageId, DateTime LastActivityAt);
+
 public static class ListConversations
 {
     public sealed record Query(long UserId, string? Before, int Limit) : IRequest<IReadOnlyList<Conversation>>;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Messenger.Features.Conversations.ListConversations;
 using Messenger.Features.Messages;
 using Messenger.Features.Messages.DeleteMessage;
 using Messenger.Features.Messages.EditMessage;
@@ -32,14 +33,12 @@ public sealed class CatchUpTests : StorageTestBase
         var withFile = await SendAsync(new SendRoomMessage.Command(bob.User.Id, general.Id, "a file", [file.Id], null));
         var hi = await SendAsync(new SendDirectMessage.Command(bob.User.Id, alice.User.Id, "hi", null, null));
         await SendAsync(new SendRoomMessage.Command(alice.User.Id, other.Id, "hello other", null, null));
-        var direct = ConversationKey.Direct(alice.User.Id, bob.User.Id);
-        var known = new[] { direct, ConversationKey.Room(general.Id), ConversationKey.Room(other.Id) };
 
         using var aliceHttp = CreateClient(alice.AccessToken);
         await using var staying = await Replica.ConnectAsync(alice, aliceHttp);
         var leaving = await Replica.ConnectAsync(alice, aliceHttp);
-        await staying.CatchUpAsync(known);
-        await leaving.CatchUpAsync(known);
+        await staying.CatchUpAsync();
+        await leaving.CatchUpAsync();
         var online = await SendAsync(new SendRoomMessage.Command(carol.User.Id, general.Id, "online", null, null));
         await SendAsync(new EditMessage.Command(bob.User.Id, hi.Id, "hi!"));
         await staying.WaitForServerVersionsAsync();
@@ -54,7 +53,7 @@ public sealed class CatchUpTests : StorageTestBase
         await SendAsync(new DeleteMessage.Command(carol.User.Id, online.Id));
         Assert.That((await bobHttp.DeleteAsync(file.Url)).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
         await SendAsync(new SendRoomMessage.Command(bob.User.Id, other.Id, "bye other", null, null));
-        // Another device of alice's leaves a room: the away client learns it only from /rooms/mine.
+        // Another device of alice's leaves a room: the away client learns it only from GET /conversations.
         Assert.That((await CreateClient(alice.AccessToken).PostAsync($"/rooms/{other.Id}/leave", null)).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
         await staying.WaitForLeaveAsync(other.Id);
         await staying.WaitForServerVersionsAsync();
@@ -65,7 +64,7 @@ public sealed class CatchUpTests : StorageTestBase
         var expected = staying.Snapshot();
         Assert.That(back.Snapshot(), Is.EqualTo(expected));
         await using var fresh = await Replica.ConnectAsync(alice, aliceHttp);
-        await fresh.CatchUpAsync(known);
+        await fresh.CatchUpAsync();
         Assert.That(fresh.Snapshot(), Is.EqualTo(expected), "the state of a client that never left is the server's own");
         Assert.That(expected.Any(s => s.Conversation == ConversationKey.Room(other.Id)), Is.False, "the room alice left is gone");
         var fileless = expected.Single(s => s.Id == withFile.Id);
@@ -141,19 +140,15 @@ public sealed class CatchUpTests : StorageTestBase
         /// the highest version applied, page after page. (GET /conversations replaces the room
         /// list once it lands.) <paramref name="startingWith"/> are conversations first heard of now.
         /// </summary>
-        public async Task CatchUpAsync(IEnumerable<ConversationKey>? startingWith = null)
+        /// <summary>The README's recipe: GET /conversations, since= for each one ahead of this copy, forget the rooms no longer listed.</summary>
+        public async Task CatchUpAsync()
         {
-            lock (_messages)
-                foreach (var key in startingWith ?? [])
-                    _versions.TryAdd(key, 0);
-            var mine = (await _http.GetFromJsonAsync<List<Room>>("/rooms/mine"))!.Select(r => r.Id).ToHashSet();
-            foreach (var key in Known())
+            var listed = (await _http.GetFromJsonAsync<List<Conversation>>("/conversations?limit=100"))!.ToDictionary(
+                c => c.RoomId is { } room ? ConversationKey.Room(room) : ConversationKey.Direct(_me, c.User!.Id), c => c.Version);
+            foreach (var key in Known().Where(k => k.RoomId != 0 && !listed.ContainsKey(k)))
+                Forget(key.RoomId);
+            foreach (var (key, version) in listed.Where(l => l.Value > VersionOf(l.Key)))
             {
-                if (key.RoomId != 0 && !mine.Contains(key.RoomId))
-                {
-                    Forget(key.RoomId);
-                    continue;
-                }
                 var path = key.RoomId != 0 ? $"/rooms/{key.RoomId}/messages" : $"/friends/{(key.UserLow == _me ? key.UserHigh : key.UserLow)}/messages";
                 MessagePage page;
                 do
