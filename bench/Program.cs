@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 //   bench history baseUrl connectionString [messages]
 //   bench fanout  baseUrl servicePid [clients] [roomSize] [messagesPerSecond] [seconds]
 //   bench faults crash baseUrl serviceDll logFile [users] [sendersPerUser] [secondsBefore] [secondsAfter]   (scripts/faults.sh)
+//   bench faults db baseUrl serviceDll logFile dbPidFile dbStartCommand [users] [secondsDown]             (scripts/faults.sh)
 return args.FirstOrDefault() switch
 {
     "argon2" => await Argon2Async(args.Length > 1 ? int.Parse(args[1]) : 20),
@@ -21,6 +22,8 @@ return args.FirstOrDefault() switch
     "faults" when args.Length > 4 && args[1] == "crash" => await Messenger.Bench.FaultsBench.CrashAsync(args[2], args[3], args[4],
         args.Length > 5 ? int.Parse(args[5]) : 6, args.Length > 6 ? int.Parse(args[6]) : 3,
         args.Length > 7 ? double.Parse(args[7]) : 4, args.Length > 8 ? double.Parse(args[8]) : 2),
+    "faults" when args.Length > 6 && args[1] == "db" => await Messenger.Bench.DbOutageFault.RunAsync(args[2], args[3], args[4], args[5], args[6],
+        args.Length > 7 ? int.Parse(args[7]) : 4, args.Length > 8 ? double.Parse(args[8]) : 30),
     _ => Usage(),
 };
 
@@ -28,7 +31,8 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: bench argon2 [count] | logins baseUrl [concurrency] [seconds] | history baseUrl connectionString [messages] | " +
                             "fanout baseUrl servicePid [clients] [roomSize] [messagesPerSecond] [seconds] | " +
-                            "faults crash baseUrl serviceDll logFile [users] [sendersPerUser] [secondsBefore] [secondsAfter]");
+                            "faults crash baseUrl serviceDll logFile [users] [sendersPerUser] [secondsBefore] [secondsAfter] | " +
+                            "faults db baseUrl serviceDll logFile dbPidFile dbStartCommand [users] [secondsDown]");
     return 2;
 }
 
