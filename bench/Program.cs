@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 //   bench history baseUrl connectionString [messages]
 //   bench fanout  baseUrl servicePid [clients] [roomSize] [messagesPerSecond] [seconds]
 //   bench faults crash baseUrl serviceDll logFile [users] [sendersPerUser] [secondsBefore] [secondsAfter]   (scripts/faults.sh)
+//   bench faults migrate baseUrl serviceDll logFile connectionString [kills]                                (scripts/faults.sh)
 //   bench faults db baseUrl serviceDll logFile dbPidFile dbStartCommand [users] [secondsDown]             (scripts/faults.sh)
 return args.FirstOrDefault() switch
 {
@@ -24,6 +25,8 @@ return args.FirstOrDefault() switch
         args.Length > 7 ? double.Parse(args[7]) : 4, args.Length > 8 ? double.Parse(args[8]) : 2),
     "faults" when args.Length > 6 && args[1] == "db" => await Messenger.Bench.DbOutageFault.RunAsync(args[2], args[3], args[4], args[5], args[6],
         args.Length > 7 ? int.Parse(args[7]) : 4, args.Length > 8 ? double.Parse(args[8]) : 30),
+    "faults" when args.Length > 5 && args[1] == "migrate" => await Messenger.Bench.MigrateFault.RunAsync(args[2], args[3], args[4], args[5],
+        args.Length > 6 ? int.Parse(args[6]) : 5),
     _ => Usage(),
 };
 
@@ -32,6 +35,7 @@ static int Usage()
     Console.Error.WriteLine("usage: bench argon2 [count] | logins baseUrl [concurrency] [seconds] | history baseUrl connectionString [messages] | " +
                             "fanout baseUrl servicePid [clients] [roomSize] [messagesPerSecond] [seconds] | " +
                             "faults crash baseUrl serviceDll logFile [users] [sendersPerUser] [secondsBefore] [secondsAfter] | " +
+                            "faults migrate baseUrl serviceDll logFile connectionString [kills] | " +
                             "faults db baseUrl serviceDll logFile dbPidFile dbStartCommand [users] [secondsDown]");
     return 2;
 }

@@ -4,13 +4,14 @@
 # own (messenger_faults, recreated each run) and bucket messenger-faults. Prints PASS or FAIL with
 # counts; exits 1 on FAIL.
 # Usage: scripts/faults.sh crash    SIGKILL mid-stream, restart, resend, check nothing is lost or doubled
+#        scripts/faults.sh migrate  SIGKILL during the first migration run, a few times, then start normally
 #        scripts/faults.sh db       kill the service's own MariaDB for 30 s under traffic, start it again
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 case "${1:-}" in
-  crash|db) ;;
-  *) echo "usage: scripts/faults.sh crash|db" >&2; exit 2 ;;
+  crash|db|migrate) ;;
+  *) echo "usage: scripts/faults.sh crash|db|migrate" >&2; exit 2 ;;
 esac
 "$root/scripts/services.sh"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -64,6 +65,7 @@ export ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS=$url ConnectionStrings_
 echo "== $1 (service log: $log)"
 case "$1" in
   crash) dotnet bench/bin/Release/net10.0/Messenger.Bench.dll faults crash $url "$root/.local/faults/app/Messenger.dll" "$log" ;;
+  migrate) dotnet bench/bin/Release/net10.0/Messenger.Bench.dll faults migrate $url "$root/.local/faults/app/Messenger.dll" "$log" "$db" ;;
   db) dotnet bench/bin/Release/net10.0/Messenger.Bench.dll faults db $url "$root/.local/faults/app/Messenger.dll" "$log" \
         "$fdb/mariadbd.pid" "$faults_db_start" ;;
 esac
