@@ -247,7 +247,7 @@ public static class FaultsBench
         return (messages, page.Version);
     }
 
-    private static async Task<HubConnection> ConnectAsync(string baseUrl, Api.User user, Action<HubConnection> listen)
+    internal static async Task<HubConnection> ConnectAsync(string baseUrl, Api.User user, Action<HubConnection> listen)
     {
         var connection = new HubConnectionBuilder()
             .WithUrl(new Uri(new Uri(baseUrl), "/hubs/chat"), o =>
@@ -271,7 +271,7 @@ public static class FaultsBench
     }
 
     /// <summary>The service as a child process, inheriting this process's environment, once it answers ready.</summary>
-    private static async Task<Process> StartServiceAsync(string serviceDll, string baseUrl, string logPath)
+    internal static async Task<Process> StartServiceAsync(string serviceDll, string baseUrl, string logPath)
     {
         var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
         var process = new Process

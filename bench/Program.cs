@@ -11,6 +11,8 @@ using Microsoft.Extensions.Options;
 //   bench conversations baseUrl connectionString [messages]
 //   bench fanout  baseUrl servicePid [clients] [roomSize] [messagesPerSecond] [seconds]
 //   bench faults crash baseUrl serviceDll logFile [users] [sendersPerUser] [secondsBefore] [secondsAfter]   (scripts/faults.sh)
+//   bench faults migrate baseUrl serviceDll logFile connectionString [kills]                                (scripts/faults.sh)
+//   bench faults db baseUrl serviceDll logFile dbPidFile dbStartCommand [users] [secondsDown]             (scripts/faults.sh)
 return args.FirstOrDefault() switch
 {
     "argon2" => await Argon2Async(args.Length > 1 ? int.Parse(args[1]) : 20),
@@ -23,6 +25,10 @@ return args.FirstOrDefault() switch
     "faults" when args.Length > 4 && args[1] == "crash" => await Messenger.Bench.FaultsBench.CrashAsync(args[2], args[3], args[4],
         args.Length > 5 ? int.Parse(args[5]) : 6, args.Length > 6 ? int.Parse(args[6]) : 3,
         args.Length > 7 ? double.Parse(args[7]) : 4, args.Length > 8 ? double.Parse(args[8]) : 2),
+    "faults" when args.Length > 6 && args[1] == "db" => await Messenger.Bench.DbOutageFault.RunAsync(args[2], args[3], args[4], args[5], args[6],
+        args.Length > 7 ? int.Parse(args[7]) : 4, args.Length > 8 ? double.Parse(args[8]) : 30),
+    "faults" when args.Length > 5 && args[1] == "migrate" => await Messenger.Bench.MigrateFault.RunAsync(args[2], args[3], args[4], args[5],
+        args.Length > 6 ? int.Parse(args[6]) : 5),
     _ => Usage(),
 };
 
@@ -31,7 +37,9 @@ static int Usage()
     Console.Error.WriteLine("usage: bench argon2 [count] | logins baseUrl [concurrency] [seconds] | history baseUrl connectionString [messages] | " +
                             "conversations baseUrl connectionString [messages] | " +
                             "fanout baseUrl servicePid [clients] [roomSize] [messagesPerSecond] [seconds] | " +
-                            "faults crash baseUrl serviceDll logFile [users] [sendersPerUser] [secondsBefore] [secondsAfter]");
+                            "faults crash baseUrl serviceDll logFile [users] [sendersPerUser] [secondsBefore] [secondsAfter] | " +
+                            "faults migrate baseUrl serviceDll logFile connectionString [kills] | " +
+                            "faults db baseUrl serviceDll logFile dbPidFile dbStartCommand [users] [secondsDown]");
     return 2;
 }
 

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using FluentValidation;
@@ -36,6 +37,11 @@ public static class Problems
         // A full connection pool, a deadlock or a lock wait: the request was fine, the moment was not.
         MySqlException { IsTransient: true } => new Problem(StatusCodes.Status503ServiceUnavailable,
             "The database is busy; try again shortly.", RetryAfter: TimeSpan.FromSeconds(1)),
+        // The database went away under a pooled connection (killed, restarted, network cut): the
+        // query read end of stream. MySqlConnector gives it no error code, so IsTransient misses it.
+        MySqlException { InnerException: MySqlEndOfStreamException or IOException or SocketException } =>
+            new Problem(StatusCodes.Status503ServiceUnavailable, "The database connection was lost; try again shortly.",
+                RetryAfter: TimeSpan.FromSeconds(1)),
         _ => null,
     };
 

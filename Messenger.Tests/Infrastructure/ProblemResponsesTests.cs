@@ -134,4 +134,32 @@ public sealed class ProblemResponsesTests : TestBase
     {
         public override bool CanSeek => false;
     }
+
+    [Test]
+    public async Task A_database_connection_lost_mid_request_is_a_503_problem_with_retry_after()
+    {
+        // The database dies under pooled connections: the next query on one reads end of stream
+        // (MySqlConnector's "Failed to read the result set.", no error code, not IsTransient).
+        // Without a connection reset on reuse, the query is the first thing sent on the dead socket.
+        var user = await RegisterAsync("lostdb");
+        var direct = new MySqlConnector.MySqlConnectionStringBuilder(ConnectionString);
+        // The storage tests' TCP relay serves as well in front of the database.
+        await using var relay = new StorageProxy($"{direct.Server}:{direct.Port}");
+        var relayed = new MySqlConnector.MySqlConnectionStringBuilder(ConnectionString)
+        {
+            Server = "127.0.0.1",
+            Port = uint.Parse(relay.Endpoint.Split(':')[1]),
+            ConnectionReset = false,
+        };
+        await using var service = new OwnService(new Dictionary<string, string?> { ["ConnectionStrings:Messenger"] = relayed.ConnectionString });
+        using var client = service.Client(user.AccessToken);
+        (await client.GetAsync("/users/me")).EnsureSuccessStatusCode();
+
+        relay.Hang(); // drops the pooled connections
+        relay.Resume();
+        var response = await client.GetAsync("/users/me");
+
+        var problem = await ReadProblemAsync(response, HttpStatusCode.ServiceUnavailable);
+        Assert.That(response.Headers.RetryAfter, Is.Not.Null, problem.ToString());
+    }
 }
