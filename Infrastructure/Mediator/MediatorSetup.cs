@@ -31,7 +31,9 @@ public static class MediatorSetup
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(ValidationBehavior<,>));
         services.AddTransient(typeof(IPipelineBehavior<,>), typeof(RateLimitBehavior<,>));
 
-        services.AddValidatorsFromAssembly(assembly, includeInternalTypes: true);
+        // Validators hold no state, and building one builds its rules (expression trees compiled to
+        // delegates), which cost more than the validation itself when done on every request.
+        services.AddValidatorsFromAssembly(assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
         // Field names in errors match the JSON the client sent: camelCase.
         ValidatorOptions.Global.PropertyNameResolver = (_, member, _) => CamelCase(member?.Name);
         ValidatorOptions.Global.DisplayNameResolver = (_, member, _) => CamelCase(member?.Name);
