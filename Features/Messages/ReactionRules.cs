@@ -75,7 +75,13 @@ public static class ReactionRules
         long ConversationId, long Version, long? RoomId, long SenderId, long? RecipientId, DateTime? DeletedAt, long? ParticipantId,
         long? FriendshipId);
 
-    private sealed record Held(long EmojiCount, long? EmojiVersion, long Mine);
+    // Properties rather than a constructor: the servers differ in the integer types they give these.
+    private sealed class Held
+    {
+        public long EmojiCount { get; init; }
+        public long? EmojiVersion { get; init; }
+        public bool Mine { get; init; }
+    }
 
     /// <summary>
     /// The locked message's conversation and version, and what the message holds: how many distinct
@@ -117,7 +123,7 @@ public static class ReactionRules
         }
         if (row.DeletedAt is not null)
             throw new ConflictException($"message {command.MessageId} was deleted");
-        return new Target(row.ConversationId, row.Version, held.EmojiCount, held.EmojiVersion, held.Mine != 0);
+        return new Target(row.ConversationId, row.Version, held.EmojiCount, held.EmojiVersion, held.Mine);
     }
 
     /// <summary>
