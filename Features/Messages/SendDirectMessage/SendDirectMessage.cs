@@ -118,10 +118,13 @@ public static class SendDirectMessage
                 .WithSummary("Send a direct message to a friend (also the hub method SendDirectMessage)")
                 .WithDescription("body 1-4000 characters after trimming, or empty with attachments; attachmentIds: at most 10 of your own " +
                                  "files; clientMessageId (at most 64) makes the call idempotent: sending it again returns the first message " +
-                                 "(201 again) and stores and sends nothing, while the same clientMessageId with another conversation, body " +
-                                 "or files is 409. 403 when not friends, 404 for an unknown user, 429 past the send rate (a retry counts " +
-                                 "against it too). MessageReceived goes to every connection of both users, in version order with the " +
-                                 "conversation's other message events. Your read marker moves to the new message.")
+                                 "(201 again) and stores and sends nothing, while the same clientMessageId with another conversation, body, " +
+                                 "files or replyToId is 409. replyToId: a message of this conversation, a deleted one too (400 naming " +
+                                 "replyToId otherwise); the message then carries replyTo {id, senderId, body (its first 200 characters, " +
+                                 "\"\" once deleted), deletedAt}, read afresh with every read of the reply. 403 when not friends, 404 for " +
+                                 "an unknown user, 429 past the send rate (a retry counts against it too). MessageReceived goes to every " +
+                                 "connection of both users, in version order with the conversation's other message events. Your read " +
+                                 "marker moves to the new message.")
                 .RequireAuthorization()
                 .Produces<Message>(StatusCodes.Status201Created)
                 .ProducesValidationProblem()

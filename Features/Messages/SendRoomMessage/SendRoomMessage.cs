@@ -111,10 +111,11 @@ public static class SendRoomMessage
                 .WithName(nameof(SendRoomMessage))
                 .WithTags("Messages")
                 .WithSummary("Send a message to a room I am in (also the hub method SendRoomMessage)")
-                .WithDescription("Same body rules and idempotency as direct messages. 403 for a public room you have not joined, 404 for " +
-                                 "a private room you cannot see, 409 when the clientMessageId was used for another message, 429 past " +
-                                 "the send rate. MessageReceived goes to every connection of every participant, the sender's own " +
-                                 "included, in version order with the room's other message events. Your read marker moves to the new message.")
+                .WithDescription("Same body rules, idempotency and replyToId (a message of this room) as direct messages. 403 for a " +
+                                 "public room you have not joined, 404 for a private room you cannot see, 409 when the clientMessageId " +
+                                 "was used for another message, 429 past the send rate. MessageReceived goes to every connection of " +
+                                 "every participant, the sender's own included, in version order with the room's other message events. " +
+                                 "Your read marker moves to the new message.")
                 .RequireAuthorization()
                 .Produces<Message>(StatusCodes.Status201Created)
                 .ProducesValidationProblem()
