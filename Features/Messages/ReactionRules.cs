@@ -6,6 +6,7 @@ using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
 using Messenger.Infrastructure.Realtime;
 using Messenger.Infrastructure.Validation;
+using Microsoft.AspNetCore.SignalR;
 using MySqlConnector;
 
 namespace Messenger.Features.Messages;
@@ -91,12 +92,44 @@ public static class ReactionRules
     public sealed record Target(long ConversationId, long Version, long EmojiCount, long? EmojiVersion, bool Mine);
 
     /// <summary>
+    /// The whole reaction, inside the conversation's turn: the lock and the checks, then
+    /// <paramref name="changeOf"/> says what the locked message needs (the slice's INSERT or DELETE,
+    /// given @MessageId, @Emoji, @UserId, @Version and @EmojiVersion), or null when nothing changes:
+    /// then the answer is the message as it is, with no new version and no event. Three round trips
+    /// for a change: which conversation, the lock with the checks, the change with its commit.
+    /// </summary>
+    public static async Task<Message> ReactAsync(this MySqlDataSource db, ConversationOrder order, RoomGroups rooms,
+        IHubContext<ChatHub, IChatClient> hub, IReactionCommand command, bool adding, Func<Target, string?> changeOf,
+        CancellationToken cancellationToken)
+    {
+        using (await order.EnterAsync(await db.ConversationKeyOfAsync(command.MessageId, cancellationToken), cancellationToken))
+        {
+            var (message, changed) = await StoreAsync(db, command, adding, changeOf, cancellationToken);
+            // The pooled connection is back by now: handing the event over never holds one.
+            if (changed is not null)
+                await hub.Audience(rooms, message.RoomId, message.SenderId, message.RecipientId).ReactionChanged(changed);
+            return message;
+        }
+    }
+
+    private static async Task<(Message Message, ReactionChangedEvent? Changed)> StoreAsync(MySqlDataSource db, IReactionCommand command,
+        bool adding, Func<Target, string?> changeOf, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = new InlineTransaction(connection);
+        var target = await connection.LockTargetAsync(transaction, command, cancellationToken);
+        return changeOf(target) is { } changeSql
+            ? await connection.ChangeAsync(transaction, changeSql, target, command, adding, cancellationToken)
+            : (await connection.GetMessageAsync(command.MessageId, cancellationToken), null);
+    }
+
+    /// <summary>
     /// Locks the message and its conversation for the transaction and checks that the reactor may
     /// react: a room they are in (403 for a room they can see but are not in, 404 for a private one
     /// they cannot see), their friend's direct conversation (403), never someone else's (404); a
     /// deleted message is 409.
     /// </summary>
-    public static async Task<Target> LockTargetAsync(this MySqlConnection connection, InlineTransaction transaction, IReactionCommand command,
+    private static async Task<Target> LockTargetAsync(this MySqlConnection connection, InlineTransaction transaction, IReactionCommand command,
         CancellationToken cancellationToken)
     {
         Row? row;
@@ -126,12 +159,8 @@ public static class ReactionRules
         return new Target(row.ConversationId, row.Version, held.EmojiCount, held.EmojiVersion, held.Mine);
     }
 
-    /// <summary>
-    /// Runs the slice's change (<paramref name="changeSql"/>: its INSERT or DELETE of the reaction,
-    /// given @MessageId, @Emoji, @UserId, @Version and @EmojiVersion) with the version and the
-    /// commit in one batch. Returns the message as it now is and its event.
-    /// </summary>
-    public static async Task<(Message Message, ReactionChangedEvent Changed)> ChangeAsync(this MySqlConnection connection,
+    /// <summary>Runs the slice's change with the version and the commit in one batch. Returns the message as it now is and its event.</summary>
+    private static async Task<(Message Message, ReactionChangedEvent Changed)> ChangeAsync(this MySqlConnection connection,
         InlineTransaction transaction, string changeSql, Target target, IReactionCommand command, bool added, CancellationToken cancellationToken)
     {
         var version = target.Version + 1;

@@ -2,7 +2,6 @@ using Carter;
 using FluentValidation;
 using MediatR;
 using Messenger.Infrastructure.Auth;
-using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
 using Messenger.Infrastructure.RateLimits;
 using Messenger.Infrastructure.Realtime;
@@ -23,11 +22,7 @@ public static class AddReaction
         public Validator() => Include(new ReactionValidator());
     }
 
-    /// <summary>
-    /// Three round trips inside the conversation's turn: which conversation, the lock with the
-    /// checks, the change with its commit. A reaction already there answers the message as it is,
-    /// with no new version and no event.
-    /// </summary>
+    /// <summary>A reaction already there answers the message as it is (see ReactionRules.ReactAsync).</summary>
     public sealed class Handler(MySqlDataSource db, ConversationOrder order, RoomGroups rooms, IHubContext<ChatHub, IChatClient> hub)
         : IRequestHandler<Command, Message>
     {
@@ -36,27 +31,17 @@ public static class AddReaction
             VALUES (@MessageId, @Emoji, @UserId, @Version, @EmojiVersion);
             """;
 
-        public async Task<Message> Handle(Command command, CancellationToken cancellationToken)
-        {
-            using (await order.EnterAsync(await db.ConversationKeyOfAsync(command.MessageId, cancellationToken), cancellationToken))
-            {
-                var (message, changed) = await StoreAsync(command, cancellationToken);
-                if (changed is not null)
-                    await hub.Audience(rooms, message.RoomId, message.SenderId, message.RecipientId).ReactionChanged(changed);
-                return message;
-            }
-        }
+        public Task<Message> Handle(Command command, CancellationToken cancellationToken) =>
+            db.ReactAsync(order, rooms, hub, command, adding: true, ChangeOf, cancellationToken);
 
-        private async Task<(Message Message, ReactionChangedEvent? Changed)> StoreAsync(Command command, CancellationToken cancellationToken)
+        // Nothing to do when the reactor already added it; an emoji new to the message needs one of the 20 places.
+        private static string? ChangeOf(ReactionRules.Target target)
         {
-            await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            await using var transaction = new InlineTransaction(connection);
-            var target = await connection.LockTargetAsync(transaction, command, cancellationToken);
             if (target.Mine)
-                return (await connection.GetMessageAsync(command.MessageId, cancellationToken), null);
+                return null;
             if (target.EmojiVersion is null && target.EmojiCount >= ReactionRules.MaxDistinctEmoji)
-                throw new ConflictException($"message {command.MessageId} already has {ReactionRules.MaxDistinctEmoji} different emoji");
-            return await connection.ChangeAsync(transaction, InsertSql, target, command, added: true, cancellationToken);
+                throw new ConflictException($"a message takes at most {ReactionRules.MaxDistinctEmoji} different emoji");
+            return InsertSql;
         }
     }
 

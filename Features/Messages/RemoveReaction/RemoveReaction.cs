@@ -2,7 +2,6 @@ using Carter;
 using FluentValidation;
 using MediatR;
 using Messenger.Infrastructure.Auth;
-using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.RateLimits;
 using Messenger.Infrastructure.Realtime;
 using Microsoft.AspNetCore.SignalR;
@@ -22,35 +21,14 @@ public static class RemoveReaction
         public Validator() => Include(new ReactionValidator());
     }
 
-    /// <summary>
-    /// Three round trips inside the conversation's turn, as adding takes. A reaction that is not
-    /// there answers the message as it is, with no new version and no event.
-    /// </summary>
+    /// <summary>A reaction that is not there answers the message as it is (see ReactionRules.ReactAsync).</summary>
     public sealed class Handler(MySqlDataSource db, ConversationOrder order, RoomGroups rooms, IHubContext<ChatHub, IChatClient> hub)
         : IRequestHandler<Command, Message>
     {
         private const string DeleteSql = "DELETE FROM message_reactions WHERE message_id = @MessageId AND emoji = @Emoji AND user_id = @UserId;";
 
-        public async Task<Message> Handle(Command command, CancellationToken cancellationToken)
-        {
-            using (await order.EnterAsync(await db.ConversationKeyOfAsync(command.MessageId, cancellationToken), cancellationToken))
-            {
-                var (message, changed) = await StoreAsync(command, cancellationToken);
-                if (changed is not null)
-                    await hub.Audience(rooms, message.RoomId, message.SenderId, message.RecipientId).ReactionChanged(changed);
-                return message;
-            }
-        }
-
-        private async Task<(Message Message, ReactionChangedEvent? Changed)> StoreAsync(Command command, CancellationToken cancellationToken)
-        {
-            await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            await using var transaction = new InlineTransaction(connection);
-            var target = await connection.LockTargetAsync(transaction, command, cancellationToken);
-            if (!target.Mine)
-                return (await connection.GetMessageAsync(command.MessageId, cancellationToken), null);
-            return await connection.ChangeAsync(transaction, DeleteSql, target, command, added: false, cancellationToken);
-        }
+        public Task<Message> Handle(Command command, CancellationToken cancellationToken) =>
+            db.ReactAsync(order, rooms, hub, command, adding: false, target => target.Mine ? DeleteSql : null, cancellationToken);
     }
 
     public sealed class Endpoint : ICarterModule
