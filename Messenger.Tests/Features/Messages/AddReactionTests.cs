@@ -101,6 +101,12 @@ public sealed class AddReactionTests : TestBase
         var none = Assert.ThrowsAsync<HubException>(() => bobTab.InvokeAsync("AddReaction", new { emoji = "👍" }));
         Assert.That(none!.Message, Does.StartWith("400 Bad Request: messageId: "));
         Assert.That(await QuerySingleAsync<long>("SELECT COUNT(*) FROM message_reactions"), Is.EqualTo(1));
+        // Paths no emoji takes: the server leaves what it cannot decode as it came, and nothing is a 500.
+        foreach (var odd in new[] { "%FF", "%2F", "%C0%AF", "..", "%00" })
+        {
+            var response = await client.PutAsync($"/messages/{sent.Id}/reactions/{odd}", null);
+            Assert.That((int)response.StatusCode, Is.LessThan(500), $"{odd}: {await response.Content.ReadAsStringAsync()}");
+        }
     }
 
     [Test]
