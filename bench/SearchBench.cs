@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using MySqlConnector;
+
+namespace Messenger.Bench;
+
+/// <summary>
+/// GET /messages/search for a user in 200 conversations (100 rooms, 100 direct) over N messages
+/// (1,000,000 by default), seeded straight into the tables. Bodies are 3-20 words drawn from a
+/// vocabulary of 100 common English words (stop words and short ones among them, as in real chat)
+/// followed by 30,000 generated words, by a Zipf distribution (rank r has weight 1/r), so a few
+/// words are in a large share of the messages and most are rare. Queries draw their words the
+/// same way from the searchable ones (3+ letters, not stop words): what people write is what
+/// they search for. Cold: the first time each query runs after seeding (the server's buffer pool
+/// is shared and stays up, so it is not emptied); warm: the same queries again.
+/// </summary>
+public static class SearchBench
+{
+    private const int Samples = 300;
+    private const int Batch = 2000;
+    private const int Rooms = 100;
+    private const int Friends = 100;
+
+    private static readonly string[] Common =
+    [
+        "the", "i", "you", "to", "a", "and", "it", "is", "that", "of", "in", "we", "for", "my", "me", "on", "so", "do", "just", "have",
+        "not", "be", "this", "are", "with", "but", "what", "can", "was", "at", "if", "like", "get", "all", "will", "know", "yes", "no",
+        "good", "think", "there", "your", "one", "out", "about", "now", "time", "see", "when", "how", "go", "they", "then", "here",
+        "really", "going", "today", "back", "want", "tomorrow", "right", "thanks", "sure", "come", "need", "work", "meeting", "call",
+        "tonight", "later", "great", "home", "people", "still", "maybe", "something", "morning", "week", "dinner", "weekend", "please",
+        "sorry", "nice", "love", "night", "again", "pizza", "coffee", "train", "office", "project", "friday", "movie", "party", "phone",
+        "email", "game", "ready", "soon", "problem",
+    ];
+
+    private static readonly HashSet<string> StopWords =
+    [
+        "a", "about", "an", "are", "as", "at", "be", "by", "com", "de", "en", "for", "from", "how", "i", "in", "is", "it", "la", "of",
+        "on", "or", "that", "the", "this", "to", "was", "what", "when", "where", "who", "will", "with", "und", "www",
+    ];
+
+    public static async Task<int> RunAsync(string baseUrl, string connectionString, int messages)
+    {
+        var api = new Api(baseUrl);
+        var tag = Random.Shared.Next(1_000_000);
+        var me = await api.RegisterAsync($"search{tag}");
+        var random = new Random(tag);
+        var vocabulary = Vocabulary(random);
+        var zipf = new Zipf(vocabulary.Length);
+
+        var seeded = Stopwatch.StartNew();
+        await using var db = new MySqlConnection(connectionString);
+        await db.OpenAsync();
+        async Task<long> ScalarAsync(string sql) => Convert.ToInt64(await new MySqlCommand(sql, db) { CommandTimeout = 600 }.ExecuteScalarAsync());
+        async Task RunSqlAsync(string sql) => await new MySqlCommand(sql, db) { CommandTimeout = 600 }.ExecuteNonQueryAsync();
+
+        var users = new StringBuilder("INSERT INTO users (username, email, password_hash, display_name, created_at) VALUES ");
+        for (var i = 0; i < Friends; i++)
+            users.Append(i == 0 ? "" : ",").Append($"('search{tag}_{i}','search{tag}_{i}@bench.example','x','Friend {i}',UTC_TIMESTAMP(3))");
+        await RunSqlAsync(users.ToString());
+        var firstFriend = await ScalarAsync($"SELECT MIN(id) FROM users WHERE username LIKE 'search{tag}\\_%'");
+        var friends = Enumerable.Range(0, Friends).Select(i => firstFriend + i).ToList();
+        await RunSqlAsync("INSERT INTO friend_requests (from_user_id, to_user_id, status, created_at, responded_at) VALUES " +
+                          string.Join(",", friends.Select(f => $"({me.Id},{f},'accepted',UTC_TIMESTAMP(3),UTC_TIMESTAMP(3))")));
+        await RunSqlAsync("INSERT INTO conversations (user_low, user_high) VALUES " +
+                          string.Join(",", friends.Select(f => $"({Math.Min(me.Id, f)},{Math.Max(me.Id, f)})")));
+        await RunSqlAsync("INSERT INTO rooms (name, is_private, owner_id, created_at) VALUES " +
+                          string.Join(",", Enumerable.Range(0, Rooms).Select(i => $"('search{tag} room {i}',0,{me.Id},UTC_TIMESTAMP(3))")));
+        var firstRoom = await ScalarAsync($"SELECT MIN(id) FROM rooms WHERE name LIKE 'search{tag} room %'");
+        var rooms = Enumerable.Range(0, Rooms).Select(i => firstRoom + i).ToList();
+        await RunSqlAsync("INSERT INTO conversations (room_id) VALUES " + string.Join(",", rooms.Select(r => $"({r})")));
+        await RunSqlAsync("INSERT INTO room_participants (room_id, user_id, joined_at) VALUES " + string.Join(",",
+            rooms.SelectMany(r => new[] { me.Id }.Concat(friends.Take(5)).Select(u => $"({r},{u},UTC_TIMESTAMP(3) - INTERVAL 1 DAY)"))));
+
+        var conversations = new List<(long Id, long Other, long? Room)>();
+        for (var i = 0; i < Friends; i++)
+            conversations.Add((await ScalarAsync($"SELECT id FROM conversations WHERE user_low = {Math.Min(me.Id, friends[i])} AND user_high = {Math.Max(me.Id, friends[i])}"),
+                friends[i], null));
+        for (var i = 0; i < Rooms; i++)
+            conversations.Add((await ScalarAsync($"SELECT id FROM conversations WHERE room_id = {rooms[i]}"), friends[i % 5], rooms[i]));
+
+        // Messages interleave across conversations in time, as a real inbox does: round-robin batches.
+        var perConversation = messages / conversations.Count;
+        var started = DateTime.UtcNow.AddDays(-30);
+        var body = new StringBuilder();
+        for (var done = 0; done < perConversation; done += Batch / conversations.Count)
+        {
+            var sql = new StringBuilder("INSERT INTO messages (conversation_id, room_id, sender_id, recipient_id, body, created_at, version, seq) VALUES ");
+            var first = true;
+            var upTo = Math.Min(done + Batch / conversations.Count, perConversation);
+            for (var i = done; i < upTo; i++)
+                foreach (var (id, other, room) in conversations)
+                {
+                    var (from, to) = random.Next(2) == 0 ? (me.Id, other) : (other, me.Id);
+                    body.Clear();
+                    var words = random.Next(3, 21);
+                    for (var w = 0; w < words; w++)
+                        body.Append(w == 0 ? "" : " ").Append(vocabulary[zipf.Next(random)]);
+                    var at = started.AddMilliseconds((long)i * 2500 + id).ToString("yyyy-MM-dd HH:mm:ss.fff");
+                    sql.Append(first ? "" : ",").Append(
+                        $"({id},{room?.ToString() ?? "NULL"},{from},{(room is null ? to.ToString() : "NULL")},'{body}','{at}',{i + 1},{i + 1})");
+                    first = false;
+                }
+            await RunSqlAsync(sql.ToString());
+        }
+        foreach (var (id, _, _) in conversations)
+            await RunSqlAsync($"UPDATE conversations SET version = {perConversation}, message_count = {perConversation}, " +
+                              $"last_message_id = (SELECT MAX(id) FROM messages WHERE conversation_id = {id}) WHERE id = {id}");
+        await RunSqlAsync("ANALYZE TABLE messages, conversations, room_participants");
+        Console.WriteLine($"seeded {await ScalarAsync("SELECT COUNT(*) FROM messages"):N0} messages in {conversations.Count} conversations " +
+                          $"(vocabulary {vocabulary.Length:N0} words, Zipf s=1), user {me.Id} in all of them, in {seeded.Elapsed.TotalSeconds:0} s");
+
+        var searchable = Enumerable.Range(0, vocabulary.Length).Where(r => vocabulary[r].Length >= 3 && !StopWords.Contains(vocabulary[r])).ToArray();
+        string Word() => vocabulary[searchable[new Zipf(searchable.Length).Next(random)]];
+        // Distinct queries, so that the cold pass runs each for the first time.
+        var oneWord = new List<string>();
+        var threeWords = new List<string>();
+        var warmUp = new List<string>();
+        var used = new HashSet<string>();
+        while (warmUp.Count < 20)
+            if (used.Add(Word() + " " + Word())) warmUp.Add(used.Last());
+        while (oneWord.Count < Samples)
+            if (Word() is var w && used.Add(w)) oneWord.Add(w);
+        while (threeWords.Count < Samples)
+            if (string.Join(' ', Word(), Word(), Word()) is var q && used.Add(q)) threeWords.Add(q);
+
+        // The service's own warm-up (JIT, pools), on queries the measured ones never repeat.
+        foreach (var q in warmUp)
+            await SearchAsync(api, me, q);
+        foreach (var pass in new[] { "cold", "warm" })
+            foreach (var (label, queries) in new[] { ("one word", oneWord), ("three words", threeWords) })
+            {
+                var latencies = new List<double>();
+                var full = 0;
+                foreach (var q in queries)
+                {
+                    var begun = Stopwatch.GetTimestamp();
+                    if (await SearchAsync(api, me, q))
+                        full++;
+                    latencies.Add(Stopwatch.GetElapsedTime(begun).TotalMilliseconds);
+                }
+                Console.WriteLine($"search, {label,-11} {pass}: {Stats.Summary(latencies)}; {full} of {queries.Count} had more than a page (50)");
+            }
+        return 0;
+    }
+
+    private sealed record Page(List<Item> Items, bool HasMore);
+    private sealed record Item(long Id);
+
+    /// <summary>One search, first page (limit 50); true when it had more than one page of matches.</summary>
+    private static async Task<bool> SearchAsync(Api api, Api.User me, string query)
+    {
+        var response = await api.GetAsync(me, $"/messages/search?query={Uri.EscapeDataString(query)}");
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<Page>())!.HasMore;
+    }
+
+    /// <summary>The common words first, then 30,000 made-up ones of 2-4 syllables (4-12 letters), all distinct.</summary>
+    private static string[] Vocabulary(Random random)
+    {
+        string[] syllables =
+        [
+            "ba", "be", "bi", "bo", "da", "de", "di", "do", "fa", "fe", "ka", "ke", "ki", "ko", "la", "le", "li", "lo", "ma", "me", "mi", "mo",
+            "na", "ne", "ni", "no", "pa", "pe", "pi", "po", "ra", "re", "ri", "ro", "sa", "se", "si", "so", "ta", "te", "ti", "to", "va", "ve",
+            "vi", "vo", "ran", "ten", "ser", "lin", "mor", "tal", "ven", "dor", "kas", "pel", "rit", "son", "tur", "gan", "bel", "cor",
+        ];
+        var words = new List<string>(Common);
+        var seen = new HashSet<string>(Common);
+        while (words.Count < Common.Length + 30_000)
+        {
+            var word = string.Concat(Enumerable.Range(0, random.Next(2, 5)).Select(_ => syllables[random.Next(syllables.Length)]));
+            if (seen.Add(word))
+                words.Add(word);
+        }
+        return words.ToArray();
+    }
+
+    /// <summary>Ranks 0..n-1 with weight 1/(rank+1), by a binary search of the cumulative weights.</summary>
+    private sealed class Zipf
+    {
+        private readonly double[] _cumulative;
+
+        public Zipf(int n)
+        {
+            _cumulative = new double[n];
+            var total = 0.0;
+            for (var r = 0; r < n; r++)
+                _cumulative[r] = total += 1.0 / (r + 1);
+        }
+
+        public int Next(Random random)
+        {
+            var index = Array.BinarySearch(_cumulative, random.NextDouble() * _cumulative[^1]);
+            return index >= 0 ? index : Math.Min(~index, _cumulative.Length - 1);
+        }
+    }
+}
