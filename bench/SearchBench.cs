@@ -12,8 +12,10 @@ namespace Messenger.Bench;
 /// followed by 30,000 generated words, by a Zipf distribution (rank r has weight 1/r), so a few
 /// words are in a large share of the messages and most are rare. Queries draw their words the
 /// same way from the searchable ones (3+ letters, not stop words): what people write is what
-/// they search for. Cold: the first time each query runs after seeding (the server's buffer pool
-/// is shared and stays up, so it is not emptied); warm: the same queries again.
+/// they search for; distinctive words are drawn uniformly from the vocabulary instead (names and
+/// topics, most of them rare), and "three words of one message" are what someone remembers of a
+/// message. Cold: the first time each query runs after seeding (the server's buffer pool is shared
+/// and stays up, so it is not emptied); warm: the same queries again.
 /// </summary>
 public static class SearchBench
 {
@@ -83,6 +85,11 @@ public static class SearchBench
         var perConversation = messages / conversations.Count;
         var started = DateTime.UtcNow.AddDays(-30);
         var body = new StringBuilder();
+        // How many messages hold each word, to tell what a query costs: the full-text index hands
+        // over every message that matches, so the work grows with the matches, not with the page.
+        var holding = new int[vocabulary.Length];
+        var inMessage = new HashSet<int>();
+        var kept = new List<int[]>();
         for (var done = 0; done < perConversation; done += Batch / conversations.Count)
         {
             var sql = new StringBuilder("INSERT INTO messages (conversation_id, room_id, sender_id, recipient_id, body, created_at, version, seq) VALUES ");
@@ -93,9 +100,17 @@ public static class SearchBench
                 {
                     var (from, to) = random.Next(2) == 0 ? (me.Id, other) : (other, me.Id);
                     body.Clear();
+                    inMessage.Clear();
                     var words = random.Next(3, 21);
                     for (var w = 0; w < words; w++)
-                        body.Append(w == 0 ? "" : " ").Append(vocabulary[zipf.Next(random)]);
+                    {
+                        var rank = zipf.Next(random);
+                        body.Append(w == 0 ? "" : " ").Append(vocabulary[rank]);
+                        if (inMessage.Add(rank))
+                            holding[rank]++;
+                    }
+                    if (random.Next(500) == 0)
+                        kept.Add(inMessage.ToArray());
                     var at = started.AddMilliseconds((long)i * 2500 + id).ToString("yyyy-MM-dd HH:mm:ss.fff");
                     sql.Append(first ? "" : ",").Append(
                         $"({id},{room?.ToString() ?? "NULL"},{from},{(room is null ? to.ToString() : "NULL")},'{body}','{at}',{i + 1},{i + 1})");
@@ -110,36 +125,57 @@ public static class SearchBench
         Console.WriteLine($"seeded {await ScalarAsync("SELECT COUNT(*) FROM messages"):N0} messages in {conversations.Count} conversations " +
                           $"(vocabulary {vocabulary.Length:N0} words, Zipf s=1), user {me.Id} in all of them, in {seeded.Elapsed.TotalSeconds:0} s");
 
-        var searchable = Enumerable.Range(0, vocabulary.Length).Where(r => vocabulary[r].Length >= 3 && !StopWords.Contains(vocabulary[r])).ToArray();
-        string Word() => vocabulary[searchable[new Zipf(searchable.Length).Next(random)]];
+        bool Searchable(int rank) => vocabulary[rank].Length >= 3 && !StopWords.Contains(vocabulary[rank]);
+        var searchable = Enumerable.Range(0, vocabulary.Length).Where(Searchable).ToArray();
+        var asWritten = new Zipf(searchable.Length);
+        string Word() => vocabulary[searchable[asWritten.Next(random)]];
+        string Distinctive() => vocabulary[searchable[random.Next(searchable.Length)]];
+        string? OfAMessage() => kept[random.Next(kept.Count)].Where(Searchable).ToArray() is { Length: >= 3 } ranks
+            ? string.Join(' ', ranks.OrderBy(_ => random.Next()).Take(3).Select(r => vocabulary[r]))
+            : null;
         // Distinct queries, so that the cold pass runs each for the first time.
-        var oneWord = new List<string>();
-        var threeWords = new List<string>();
-        var warmUp = new List<string>();
         var used = new HashSet<string>();
-        while (warmUp.Count < 20)
-            if (used.Add(Word() + " " + Word())) warmUp.Add(used.Last());
-        while (oneWord.Count < Samples)
-            if (Word() is var w && used.Add(w)) oneWord.Add(w);
-        while (threeWords.Count < Samples)
-            if (string.Join(' ', Word(), Word(), Word()) is var q && used.Add(q)) threeWords.Add(q);
+        List<string> Queries(int count, Func<string?> next)
+        {
+            var queries = new List<string>();
+            while (queries.Count < count)
+                if (next() is { } q && used.Add(q))
+                    queries.Add(q);
+            return queries;
+        }
+        var warmUp = Queries(20, () => Word() + " " + Word());
+        var sets = new[]
+        {
+            ("one word as written (Zipf)", Queries(Samples, Word)),
+            ("one distinctive word (uniform)", Queries(Samples, Distinctive)),
+            ("three words of one message", Queries(Samples, OfAMessage)),
+            ("three words as written (Zipf)", Queries(Samples, () => string.Join(' ', Word(), Word(), Word()))),
+        };
+
+        // At most this many messages match a query: those holding its rarest word as a prefix of one of theirs.
+        int MatchesAtMost(string query) => query.Split(' ')
+            .Min(w => Enumerable.Range(0, vocabulary.Length).Where(r => vocabulary[r].StartsWith(w, StringComparison.Ordinal)).Sum(r => holding[r]));
 
         // The service's own warm-up (JIT, pools), on queries the measured ones never repeat.
         foreach (var q in warmUp)
             await SearchAsync(api, me, q);
         foreach (var pass in new[] { "cold", "warm" })
-            foreach (var (label, queries) in new[] { ("one word", oneWord), ("three words", threeWords) })
+            foreach (var (label, queries) in sets)
             {
-                var latencies = new List<double>();
+                var latencies = new List<(double Ms, int Matches)>();
                 var full = 0;
                 foreach (var q in queries)
                 {
                     var begun = Stopwatch.GetTimestamp();
                     if (await SearchAsync(api, me, q))
                         full++;
-                    latencies.Add(Stopwatch.GetElapsedTime(begun).TotalMilliseconds);
+                    latencies.Add((Stopwatch.GetElapsedTime(begun).TotalMilliseconds, MatchesAtMost(q)));
                 }
-                Console.WriteLine($"search, {label,-11} {pass}: {Stats.Summary(latencies)}; {full} of {queries.Count} had more than a page (50)");
+                Console.WriteLine($"search, {label,-30} {pass}: {Stats.Summary(latencies.Select(l => l.Ms))}; " +
+                                  $"{full} of {queries.Count} had more than a page (50)");
+                foreach (var (bucket, low, high) in new[] { ("<1,000", 0, 1_000), ("1,000-10,000", 1_000, 10_000), (">10,000", 10_000, int.MaxValue) })
+                    if (latencies.Where(l => l.Matches >= low && l.Matches < high).Select(l => l.Ms).ToList() is { Count: > 0 } part)
+                        Console.WriteLine($"    matching at most {bucket,-12} messages: {Stats.Summary(part)}");
             }
         return 0;
     }
