@@ -51,6 +51,9 @@ public static class SearchMessages
     {
         public const int MinLength = 3;
 
+        /// <summary>innodb_ft_max_token_size: longer words are not indexed, and the parser would silently drop such a query word.</summary>
+        public const int MaxLength = 84;
+
         public static readonly IReadOnlySet<string> StopWords = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {
             "a", "about", "an", "are", "as", "at", "be", "by", "com", "de", "en", "for", "from", "how", "i", "in", "is", "it", "la", "of",
@@ -87,8 +90,9 @@ public static class SearchMessages
             }
         }
 
-        /// <summary>Every word required, each as a prefix: <c>+pizz* +tonig*</c>.</summary>
-        public static string BooleanQuery(string text) => string.Join(' ', Of(text).Select(w => $"+{w}*"));
+        /// <summary>Every word required, each as a prefix: <c>+pizz* +tonig*</c>; null when a word is too long to be in any message.</summary>
+        public static string? BooleanQuery(string text) =>
+            Of(text) is var words && words.Any(w => TextRules.CodePoints(w) > MaxLength) ? null : string.Join(' ', words.Select(w => $"+{w}*"));
     }
 
     public sealed class Handler(MySqlDataSource db) : IRequestHandler<Query, SearchPage>
@@ -134,12 +138,14 @@ public static class SearchMessages
             }
             else
                 scope = MyConversations;
+            if (Words.BooleanQuery(query.Text) is not { } terms)
+                return new SearchPage([], HasMore: false);
 
             var rows = (await connection.QueryAsync<MessagesAccess.MessageRow>(new CommandDefinition(
                 $"{SearchSql}{scope})\nORDER BY m.id DESC LIMIT @Take",
                 new
                 {
-                    Terms = Words.BooleanQuery(query.Text), query.UserId, ConversationId = conversationId, Before = query.Before ?? long.MaxValue,
+                    Terms = terms, query.UserId, ConversationId = conversationId, Before = query.Before ?? long.MaxValue,
                     Take = query.Limit + 1,
                 },
                 cancellationToken: cancellationToken))).AsList();
@@ -167,7 +173,8 @@ public static class SearchMessages
                                  "settings of the database in use (innodb_ft_min_token_size 3 and the default stop word list, the " +
                                  "same on MariaDB 10.11 and MySQL 8). Shorter words and stop words in query are ignored, since " +
                                  "messages are not indexed by them; a query with no word left is 400 naming query, as is an empty " +
-                                 "one or one over 100 characters. Operators of any kind (quotes, +, -, *) are just separators. " +
+                                 "one or one over 100 characters. A word over 84 characters (innodb_ft_max_token_size) is in no " +
+                                 "message, so it matches nothing. Operators of any kind (quotes, +, -, *) are just separators. " +
                                  "Items are newest first (the one list in the API that is); before=<id of the last item> gives " +
                                  "the next page, and hasMore tells whether there is one. limit 1-100, default 50. roomId: 404 for a " +
                                  "private room you cannot see, 403 for a room you can see but are not in (a public room, or one you " +
@@ -177,7 +184,6 @@ public static class SearchMessages
                 .Produces<SearchPage>()
                 .ProducesValidationProblem()
                 .ProducesProblem(StatusCodes.Status403Forbidden)
-                .ProducesProblem(StatusCodes.Status404NotFound)
-                .ProducesProblem(StatusCodes.Status429TooManyRequests);
+                .ProducesProblem(StatusCodes.Status404NotFound);
     }
 }

@@ -179,7 +179,6 @@ public static class BlockUser
                 .RequireAuthorization()
                 .Produces(StatusCodes.Status204NoContent)
                 .ProducesValidationProblem()
-                .ProducesProblem(StatusCodes.Status404NotFound)
-                .ProducesProblem(StatusCodes.Status429TooManyRequests);
+                .ProducesProblem(StatusCodes.Status404NotFound);
     }
 }

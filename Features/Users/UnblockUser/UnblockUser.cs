@@ -57,7 +57,6 @@ public static class UnblockUser
                 .RequireAuthorization()
                 .Produces(StatusCodes.Status204NoContent)
                 .ProducesValidationProblem()
-                .ProducesProblem(StatusCodes.Status404NotFound)
-                .ProducesProblem(StatusCodes.Status429TooManyRequests);
+                .ProducesProblem(StatusCodes.Status404NotFound);
     }
 }

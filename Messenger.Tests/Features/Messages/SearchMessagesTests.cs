@@ -54,6 +54,16 @@ public sealed class SearchMessagesTests : TestBase
     }
 
     [Test]
+    public async Task A_word_longer_than_the_index_holds_matches_nothing_rather_than_being_dropped()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        await SendAsync(new SendDirectMessage.Command(alice.User.Id, bob.User.Id, "pizza " + new string('p', 90), null, null));
+
+        Assert.That(await FoundAsync(bob.User.Id, "pizza"), Has.Length.EqualTo(1));
+        Assert.That(await FoundAsync(bob.User.Id, "pizza " + new string('p', SearchMessages.Words.MaxLength + 1)), Is.Empty);
+    }
+
+    [Test]
     public async Task Deleted_messages_never_match()
     {
         var (alice, bob) = await FriendsAsync("alice", "bob");
@@ -232,6 +242,8 @@ public sealed class SearchMessagesTests : TestBase
         var stopWords = await QueryAsync<string>("SELECT value FROM information_schema.INNODB_FT_DEFAULT_STOPWORD");
 
         Assert.That(minimum, Is.EqualTo(SearchMessages.Words.MinLength));
+        Assert.That(await QuerySingleAsync<int>("SELECT @@innodb_ft_max_token_size"), Is.EqualTo(SearchMessages.Words.MaxLength));
+        Assert.That(await QuerySingleAsync<bool>("SELECT @@innodb_ft_enable_stopword"), Is.True);
         Assert.That(await QuerySingleAsync<string>("SELECT @@innodb_ft_server_stopword_table") ?? "", Is.Empty, "the default stop word list is in use");
         Assert.That(stopWords.Distinct(), Is.EquivalentTo(SearchMessages.Words.StopWords));
     }
