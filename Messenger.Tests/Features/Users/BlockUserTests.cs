@@ -354,6 +354,34 @@ public sealed class BlockUserTests : TestBase
     }
 
     [Test]
+    public async Task A_block_racing_a_new_request_or_invite_never_leaves_one_pending()
+    {
+        for (var round = 0; round < 10; round++)
+        {
+            await ResetAsync();
+            var alice = await RegisterAsync($"alice{round}");
+            var bob = await RegisterAsync($"bob{round}");
+            var room = await CreateRoomAsync(bob, $"Room {round}");
+
+            var request = Task.Run(() => SendAsync(new SendFriendRequest.Command(bob.User.Id, alice.User.Id)));
+            var invite = Task.Run(() => SendAsync(new InviteToRoom.Command(bob.User.Id, room.Id, alice.User.Id)));
+            var block = Task.Run(() => SendAsync(new BlockUser.Command(alice.User.Id, bob.User.Id)));
+            await block;
+            foreach (var call in new Task[] { request, invite })
+                try
+                {
+                    await call;
+                }
+                catch (ForbiddenException)
+                {
+                }
+
+            Assert.That(await QuerySingleAsync<long>("SELECT COUNT(*) FROM friend_requests WHERE live = 1"), Is.Zero, $"round {round}");
+            Assert.That(await QuerySingleAsync<long>("SELECT COUNT(*) FROM room_invites WHERE live = 1"), Is.Zero, $"round {round}");
+        }
+    }
+
+    [Test]
     public async Task Past_the_blocking_rate_limit_blocking_is_429_with_retry_after()
     {
         var alice = await RegisterAsync("alice");
