@@ -73,9 +73,9 @@ public static class RespondToFriendRequest
                 .WithName(nameof(RespondToFriendRequest))
                 .WithTags("Friends")
                 .WithSummary("Accept or reject a friend request sent to me")
-                .WithDescription("accept is required. 404 unless you are the recipient; 403 while either of you has blocked the other; 409 when the " +
-                                 "request is no longer pending. " +
-                                 "FriendRequestResponded goes to the sender and to the responder's own connections.")
+                .WithDescription("accept is required. 404 unless you are the recipient; 403 while either of you has blocked the " +
+                                 "other; 409 when the request is no longer pending. FriendRequestResponded goes to the sender and " +
+                                 "to the responder's own connections.")
                 .RequireAuthorization()
                 .Produces<FriendRequest>()
                 .ProducesValidationProblem()

@@ -126,8 +126,8 @@ public static class SendFriendRequest
                 .WithSummary("Ask a user to be friends")
                 .WithDescription("201 with a pending request (FriendRequestReceived to the recipient), or 200 with the accepted request " +
                                  "when the other user had already asked (FriendRequestResponded to both users). 400 for yourself, " +
-                                 "403 while either of you has blocked the other, 404 for an unknown user, 409 when already friends or a request is " +
-                                 "already pending this way.")
+                                 "403 while either of you has blocked the other, 404 for an unknown user, 409 when already friends " +
+                                 "or a request is already pending this way.")
                 .RequireAuthorization()
                 .Produces<FriendRequest>(StatusCodes.Status201Created)
                 .Produces<FriendRequest>()

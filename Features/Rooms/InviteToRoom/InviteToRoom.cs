@@ -83,8 +83,8 @@ public static class InviteToRoom
                 .WithName(nameof(InviteToRoom))
                 .WithTags("Rooms")
                 .WithSummary("Invite a user to a room I am in")
-                .WithDescription("403 when you can see the room but are not in it, or while either of you has blocked the other; 404 for a room you cannot see or an unknown user; " +
-                                 "409 when the user is already in the room or already invited. RoomInviteReceived goes to the invitee.")
+                .WithDescription("403 when you can see the room but are not in it, or while either of you has blocked the other; " +
+                                 "404 for a room you cannot see or an unknown user; 409 when the user is already in the room or already invited. RoomInviteReceived goes to the invitee.")
                 .RequireAuthorization()
                 .Produces<Invite>(StatusCodes.Status201Created)
                 .ProducesValidationProblem()
