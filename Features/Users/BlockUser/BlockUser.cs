@@ -79,7 +79,7 @@ public static class BlockUser
 
         private sealed record LiveRequest(long Id, string Status);
 
-        private sealed record Outcome(bool FriendshipEnded, FriendRequest? Cancelled, IReadOnlyList<Invite> Rejected);
+        private sealed record Outcome(bool FriendshipEnded, long? CancelledRequestId, IReadOnlyList<long> RejectedInviteIds);
 
         public async Task<Unit> Handle(Command command, CancellationToken cancellationToken)
         {
@@ -102,14 +102,21 @@ public static class BlockUser
                 }
             }
 
+            // Read after the commit, when they are final: inside, the transaction's snapshot (taken by
+            // its first read) could miss a room made since, which a new invite points at.
+            var cancelled = outcome.CancelledRequestId is { } requestId ? await connection.GetRequestAsync(requestId, cancellationToken) : null;
+            var rejected = outcome.RejectedInviteIds.Count == 0
+                ? []
+                : await connection.QueryInvitesAsync("WHERE i.id IN @Ids ORDER BY i.id", new { Ids = outcome.RejectedInviteIds }, cancellationToken);
+
             if (outcome.FriendshipEnded)
             {
                 await hub.Clients.Users(command.BlockedId).FriendRemoved(new FriendRemovedEvent(command.UserId));
                 await hub.Clients.Users(command.UserId).FriendRemoved(new FriendRemovedEvent(command.BlockedId));
             }
-            if (outcome.Cancelled is { } request)
-                await hub.Clients.Users(request.From.Id, request.To.Id).FriendRequestResponded(request);
-            foreach (var invite in outcome.Rejected)
+            if (cancelled is not null)
+                await hub.Clients.Users(cancelled.From.Id, cancelled.To.Id).FriendRequestResponded(cancelled);
+            foreach (var invite in rejected)
                 await hub.Clients.Users(invite.Inviter.Id, invite.Invitee.Id).RoomInviteResponded(invite);
             return Unit.Value;
         }
@@ -125,15 +132,11 @@ public static class BlockUser
                     cancellationToken: cancellationToken));
             var live = await connection.QuerySingleOrDefaultAsync<LiveRequest>(new CommandDefinition(LockLiveRequestSql, command, transaction,
                 cancellationToken: cancellationToken));
-            FriendRequest? cancelled = null;
             if (live is { Status: "accepted" })
                 await connection.ExecuteAsync(new CommandDefinition(EndFriendshipSql, new { live.Id }, transaction, cancellationToken: cancellationToken));
             else if (live is not null)
-            {
                 await connection.ExecuteAsync(new CommandDefinition(CancelRequestSql, new { live.Id, Now = now }, transaction,
                     cancellationToken: cancellationToken));
-                cancelled = await connection.GetRequestAsync(live.Id, cancellationToken, transaction);
-            }
 
             var candidates = (await connection.QueryAsync<long>(new CommandDefinition(PendingInviteIdsSql, command, transaction,
                 cancellationToken: cancellationToken))).AsList();
@@ -142,18 +145,14 @@ public static class BlockUser
                     cancellationToken: cancellationToken));
             var pending = (await connection.QueryAsync<long>(new CommandDefinition(LockPendingInvitesSql, command, transaction,
                 cancellationToken: cancellationToken))).AsList();
-            IReadOnlyList<Invite> rejected = [];
             if (pending.Count > 0)
-            {
                 await connection.ExecuteAsync(new CommandDefinition(RejectInvitesSql, new { Ids = pending, Now = now }, transaction,
                     cancellationToken: cancellationToken));
-                rejected = await connection.QueryInvitesAsync("WHERE i.id IN @Ids ORDER BY i.id", new { Ids = pending }, cancellationToken, transaction);
-            }
 
             await connection.ExecuteAsync(new CommandDefinition(InsertBlockSql, new { command.UserId, command.BlockedId, Now = now }, transaction,
                 cancellationToken: cancellationToken));
             await transaction.CommitAsync(cancellationToken);
-            return new Outcome(live is { Status: "accepted" }, cancelled, rejected);
+            return new Outcome(live is { Status: "accepted" }, live is { Status: "pending" } ? live.Id : null, pending);
         }
     }
 
