@@ -56,30 +56,7 @@ public static class SearchBench
         async Task<long> ScalarAsync(string sql) => Convert.ToInt64(await new MySqlCommand(sql, db) { CommandTimeout = 600 }.ExecuteScalarAsync());
         async Task RunSqlAsync(string sql) => await new MySqlCommand(sql, db) { CommandTimeout = 600 }.ExecuteNonQueryAsync();
 
-        var users = new StringBuilder("INSERT INTO users (username, email, password_hash, display_name, created_at) VALUES ");
-        for (var i = 0; i < Friends; i++)
-            users.Append(i == 0 ? "" : ",").Append($"('search{tag}_{i}','search{tag}_{i}@bench.example','x','Friend {i}',UTC_TIMESTAMP(3))");
-        await RunSqlAsync(users.ToString());
-        var firstFriend = await ScalarAsync($"SELECT MIN(id) FROM users WHERE username LIKE 'search{tag}\\_%'");
-        var friends = Enumerable.Range(0, Friends).Select(i => firstFriend + i).ToList();
-        await RunSqlAsync("INSERT INTO friend_requests (from_user_id, to_user_id, status, created_at, responded_at) VALUES " +
-                          string.Join(",", friends.Select(f => $"({me.Id},{f},'accepted',UTC_TIMESTAMP(3),UTC_TIMESTAMP(3))")));
-        await RunSqlAsync("INSERT INTO conversations (user_low, user_high) VALUES " +
-                          string.Join(",", friends.Select(f => $"({Math.Min(me.Id, f)},{Math.Max(me.Id, f)})")));
-        await RunSqlAsync("INSERT INTO rooms (name, is_private, owner_id, created_at) VALUES " +
-                          string.Join(",", Enumerable.Range(0, Rooms).Select(i => $"('search{tag} room {i}',0,{me.Id},UTC_TIMESTAMP(3))")));
-        var firstRoom = await ScalarAsync($"SELECT MIN(id) FROM rooms WHERE name LIKE 'search{tag} room %'");
-        var rooms = Enumerable.Range(0, Rooms).Select(i => firstRoom + i).ToList();
-        await RunSqlAsync("INSERT INTO conversations (room_id) VALUES " + string.Join(",", rooms.Select(r => $"({r})")));
-        await RunSqlAsync("INSERT INTO room_participants (room_id, user_id, joined_at) VALUES " + string.Join(",",
-            rooms.SelectMany(r => new[] { me.Id }.Concat(friends.Take(5)).Select(u => $"({r},{u},UTC_TIMESTAMP(3) - INTERVAL 1 DAY)"))));
-
-        var conversations = new List<(long Id, long Other, long? Room)>();
-        for (var i = 0; i < Friends; i++)
-            conversations.Add((await ScalarAsync($"SELECT id FROM conversations WHERE user_low = {Math.Min(me.Id, friends[i])} AND user_high = {Math.Max(me.Id, friends[i])}"),
-                friends[i], null));
-        for (var i = 0; i < Rooms; i++)
-            conversations.Add((await ScalarAsync($"SELECT id FROM conversations WHERE room_id = {rooms[i]}"), friends[i % 5], rooms[i]));
+        var conversations = await InboxSeed.SeedAsync(db, me.Id, $"search{tag}", Friends, Rooms);
 
         // Messages interleave across conversations in time, as a real inbox does: round-robin batches.
         var perConversation = messages / conversations.Count;
