@@ -33,34 +33,9 @@ public static class ConversationsBench
         async Task<long> ScalarAsync(string sql) => Convert.ToInt64(await new MySqlCommand(sql, db).ExecuteScalarAsync());
         async Task RunSqlAsync(string sql) => await new MySqlCommand(sql, db).ExecuteNonQueryAsync();
 
-        // The others: friends for the direct conversations, and the members who write in the rooms.
-        var users = new StringBuilder("INSERT INTO users (username, email, password_hash, display_name, created_at) VALUES ");
-        for (var i = 0; i < Friends; i++)
-            users.Append(i == 0 ? "" : ",").Append($"('inbox{tag}_{i}','inbox{tag}_{i}@bench.example','x','Friend {i}',UTC_TIMESTAMP(3))");
-        await RunSqlAsync(users.ToString());
-        var firstFriend = await ScalarAsync($"SELECT MIN(id) FROM users WHERE username LIKE 'inbox{tag}\\_%'");
-        var friends = Enumerable.Range(0, Friends).Select(i => firstFriend + i).ToList();
-
-        await RunSqlAsync("INSERT INTO friend_requests (from_user_id, to_user_id, status, created_at, responded_at) VALUES " +
-                          string.Join(",", friends.Select(f => $"({me.Id},{f},'accepted',UTC_TIMESTAMP(3),UTC_TIMESTAMP(3))")));
-        await RunSqlAsync("INSERT INTO conversations (user_low, user_high) VALUES " +
-                          string.Join(",", friends.Select(f => $"({Math.Min(me.Id, f)},{Math.Max(me.Id, f)})")));
-        await RunSqlAsync("INSERT INTO rooms (name, is_private, owner_id, created_at) VALUES " +
-                          string.Join(",", Enumerable.Range(0, Rooms).Select(i => $"('inbox{tag} room {i}',0,{me.Id},UTC_TIMESTAMP(3))")));
-        var firstRoom = await ScalarAsync($"SELECT MIN(id) FROM rooms WHERE name LIKE 'inbox{tag} room %'");
-        var rooms = Enumerable.Range(0, Rooms).Select(i => firstRoom + i).ToList();
-        await RunSqlAsync("INSERT INTO conversations (room_id) VALUES " + string.Join(",", rooms.Select(r => $"({r})")));
-        // Me and five friends in every room.
-        await RunSqlAsync("INSERT INTO room_participants (room_id, user_id, joined_at) VALUES " + string.Join(",",
-            rooms.SelectMany(r => new[] { me.Id }.Concat(friends.Take(5)).Select(u => $"({r},{u},UTC_TIMESTAMP(3) - INTERVAL 1 DAY)"))));
-
-        // (conversation, the other writer) in order; the first one is the big one for since=.
-        var conversations = new List<(long Id, long Other, bool Room)>();
-        for (var i = 0; i < Friends; i++)
-            conversations.Add((await ScalarAsync($"SELECT id FROM conversations WHERE user_low = {Math.Min(me.Id, friends[i])} AND user_high = {Math.Max(me.Id, friends[i])}"),
-                friends[i], false));
-        for (var i = 0; i < Rooms; i++)
-            conversations.Add((await ScalarAsync($"SELECT id FROM conversations WHERE room_id = {rooms[i]}"), friends[i % 5], true));
+        // The others: friends for the direct conversations, and the members who write in the rooms;
+        // the first conversation is the big one for since=.
+        var conversations = await InboxSeed.SeedAsync(db, me.Id, $"inbox{tag}", Friends, Rooms);
         var big = messages / 5;
         var perOther = (messages - big) / (conversations.Count - 1);
 
@@ -68,7 +43,7 @@ public static class ConversationsBench
         var started = DateTime.UtcNow.AddDays(-1);
         for (var c = 0; c < conversations.Count; c++)
         {
-            var (id, other, isRoom) = conversations[c];
+            var (id, other, room) = conversations[c];
             var count = c == 0 ? big : perOther;
             for (var done = 0; done < count; done += Batch)
             {
@@ -79,7 +54,7 @@ public static class ConversationsBench
                     var (from, to) = mine ? (me.Id, other) : (other, me.Id);
                     var at = started.AddMilliseconds(c * 7 + (long)i * 10).ToString("yyyy-MM-dd HH:mm:ss.fff");
                     sql.Append(i == done ? "" : ",").Append(
-                        $"({id},{(isRoom ? rooms[c - Friends].ToString() : "NULL")},{from},{(isRoom ? "NULL" : to.ToString())}," +
+                        $"({id},{room?.ToString() ?? "NULL"},{from},{(room is null ? to.ToString() : "NULL")}," +
                         $"'seeded message {i} with some ordinary text in it','{at}',{i + 1},{i + 1})");
                 }
                 await RunSqlAsync(sql.ToString());

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 //   bench logins  baseUrl [concurrency] [seconds]
 //   bench history baseUrl connectionString [messages]
 //   bench conversations baseUrl connectionString [messages]
+//   bench search baseUrl connectionString [messages]
 //   bench fanout  baseUrl servicePid [clients] [roomSize] [messagesPerSecond] [seconds]
 //   bench faults crash baseUrl serviceDll logFile [users] [sendersPerUser] [secondsBefore] [secondsAfter]   (scripts/faults.sh)
 //   bench faults migrate baseUrl serviceDll logFile connectionString [kills]                                (scripts/faults.sh)
@@ -19,6 +20,7 @@ return args.FirstOrDefault() switch
     "logins" => await LoginsAsync(args[1], args.Length > 2 ? int.Parse(args[2]) : 50, args.Length > 3 ? int.Parse(args[3]) : 20),
     "history" => await Messenger.Bench.HistoryBench.RunAsync(args[1], args[2], args.Length > 3 ? int.Parse(args[3]) : 1_000_000),
     "conversations" => await Messenger.Bench.ConversationsBench.RunAsync(args[1], args[2], args.Length > 3 ? int.Parse(args[3]) : 1_000_000),
+    "search" => await Messenger.Bench.SearchBench.RunAsync(args[1], args[2], args.Length > 3 ? int.Parse(args[3]) : 1_000_000),
     "fanout" => await Messenger.Bench.FanoutBench.RunAsync(args[1], int.Parse(args[2]),
         args.Length > 3 ? int.Parse(args[3]) : 2000, args.Length > 4 ? int.Parse(args[4]) : 10,
         args.Length > 5 ? int.Parse(args[5]) : 1000, args.Length > 6 ? int.Parse(args[6]) : 60),
@@ -35,7 +37,7 @@ return args.FirstOrDefault() switch
 static int Usage()
 {
     Console.Error.WriteLine("usage: bench argon2 [count] | logins baseUrl [concurrency] [seconds] | history baseUrl connectionString [messages] | " +
-                            "conversations baseUrl connectionString [messages] | " +
+                            "conversations baseUrl connectionString [messages] | search baseUrl connectionString [messages] | " +
                             "fanout baseUrl servicePid [clients] [roomSize] [messagesPerSecond] [seconds] | " +
                             "faults crash baseUrl serviceDll logFile [users] [sendersPerUser] [secondsBefore] [secondsAfter] | " +
                             "faults migrate baseUrl serviceDll logFile connectionString [kills] | " +

@@ -30,10 +30,26 @@ public static class UsersAccess
 
     private const string SummarySql = $"SELECT {SummaryColumns} FROM users u WHERE u.id = @UserId";
 
+    // A locking read, so it sees a block committed after this transaction's snapshot and waits for
+    // one in flight. Callers run it after their own write (the request or invite row), which is the
+    // order BlockUser takes its locks in too: relationship rows first, the block last.
+    private const string BlockedEitherWaySql = """
+        SELECT COUNT(*) FROM blocks WHERE blocker_id IN (@UserId, @OtherId) AND blocked_id IN (@UserId, @OtherId) LOCK IN SHARE MODE
+        """;
+
     public static Task<UserSummary> GetUserSummaryAsync(this MySqlConnection connection, long userId, CancellationToken cancellationToken,
         MySqlTransaction? transaction = null) =>
         connection.QuerySingleAsync<UserSummary>(new CommandDefinition(SummarySql, new { UserId = userId }, transaction,
             cancellationToken: cancellationToken));
+
+    /// <summary>
+    /// Whether either user has blocked the other, read under a shared lock inside the caller's
+    /// transaction, after the caller wrote the row a block would cancel (see BlockUser).
+    /// </summary>
+    public static async Task<bool> IsBlockedEitherWayAsync(this MySqlConnection connection, long userId, long otherId, MySqlTransaction transaction,
+        CancellationToken cancellationToken) =>
+        await connection.ExecuteScalarAsync<long>(new CommandDefinition(BlockedEitherWaySql, new { UserId = userId, OtherId = otherId }, transaction,
+            cancellationToken: cancellationToken)) > 0;
 
     public static Task<MeProfile?> FindMeProfileAsync(this MySqlConnection connection, long userId, CancellationToken cancellationToken,
         MySqlTransaction? transaction = null) =>

@@ -48,6 +48,9 @@ public static class RateLimitPolicies
     /// <summary>Moving read markers: each move is an event to the reader's connections (and, direct, the other user's).</summary>
     public sealed class Reads;
 
+    /// <summary>Message search: each call is a full-text query over every conversation the user is in.</summary>
+    public sealed class Search;
+
     public static IEnumerable<string> Names => typeof(RateLimitPolicies).GetNestedTypes().Select(t => t.Name);
 
     /// <summary>The policy a command type names through <see cref="IRateLimited{TPolicy}"/>, or null.</summary>
@@ -84,6 +87,7 @@ public sealed class RateLimitOptions
         [nameof(RateLimitPolicies.Reactions)] = new() { Burst = 30, WindowSeconds = 60 },
         [nameof(RateLimitPolicies.Blocking)] = new() { Burst = 10, WindowSeconds = 60 },
         [nameof(RateLimitPolicies.Reads)] = new() { Burst = 60, WindowSeconds = 60 },
+        [nameof(RateLimitPolicies.Search)] = new() { Burst = 30, WindowSeconds = 60 },
     };
 }
 

@@ -20,7 +20,7 @@ public sealed class HubMessagesTests
     [Test]
     public void A_validator_message_from_the_pipeline_does_not_repeat_the_field()
     {
-        var e = Assert.ThrowsAsync<ValidationException>(() => SendAsync(new SearchUsers.Query("", 10)));
+        var e = Assert.ThrowsAsync<ValidationException>(() => SendAsync(new SearchUsers.Query(1, "", 10)));
 
         Assert.That(Problems.From(e!)!.ToHubMessage(), Is.EqualTo("400 Bad Request: query: must not be empty"));
     }

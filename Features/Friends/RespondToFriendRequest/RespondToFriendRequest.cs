@@ -3,6 +3,7 @@ using Dapper;
 using FluentValidation;
 using MediatR;
 using Messenger.Features.Conversations;
+using Messenger.Features.Users;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
@@ -45,6 +46,10 @@ public static class RespondToFriendRequest
             var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(FindSql, command, transaction,
                           cancellationToken: cancellationToken))
                       ?? throw new NotFoundException($"friend request {command.RequestId} not found");
+            // Under the request's lock, which a block takes first too: an accept racing a block
+            // either commits first (and the block ends the friendship) or meets the block here.
+            if (await connection.IsBlockedEitherWayAsync(command.UserId, row.FromUserId, transaction, cancellationToken))
+                throw new ForbiddenException($"friend requests between you and user {row.FromUserId} are blocked");
             if (row.Status != "pending")
                 throw new ConflictException($"friend request {command.RequestId} is no longer pending (it is {row.Status})");
             await connection.ExecuteAsync(new CommandDefinition(RespondSql,
@@ -68,11 +73,13 @@ public static class RespondToFriendRequest
                 .WithName(nameof(RespondToFriendRequest))
                 .WithTags("Friends")
                 .WithSummary("Accept or reject a friend request sent to me")
-                .WithDescription("accept is required. 404 unless you are the recipient; 409 when the request is no longer pending. " +
-                                 "FriendRequestResponded goes to the sender and to the responder's own connections.")
+                .WithDescription("accept is required. 404 unless you are the recipient; 403 while either of you has blocked the " +
+                                 "other; 409 when the request is no longer pending. FriendRequestResponded goes to the sender and " +
+                                 "to the responder's own connections.")
                 .RequireAuthorization()
                 .Produces<FriendRequest>()
                 .ProducesValidationProblem()
+                .ProducesProblem(StatusCodes.Status403Forbidden)
                 .ProducesProblem(StatusCodes.Status404NotFound)
                 .ProducesProblem(StatusCodes.Status409Conflict);
     }

@@ -5,6 +5,7 @@ using Dapper;
 using FluentValidation;
 using MediatR;
 using Messenger.Features.Conversations;
+using Messenger.Features.Users;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
@@ -102,6 +103,10 @@ public static class SendFriendRequest
                 await connection.OpenDirectConversationAsync(existing.Id, transaction, cancellationToken);
                 requestId = existing.Id;
             }
+            // Checked after the write: a block committing meanwhile either waited for this row and
+            // cancels it, or this read sees it (see BlockUser).
+            if (await connection.IsBlockedEitherWayAsync(command.UserId, command.ToUserId, transaction, cancellationToken))
+                throw new ForbiddenException($"friend requests between you and user {command.ToUserId} are blocked");
             var request = await connection.GetRequestAsync(requestId, cancellationToken, transaction);
             await transaction.CommitAsync(cancellationToken);
             return request;
@@ -121,11 +126,13 @@ public static class SendFriendRequest
                 .WithSummary("Ask a user to be friends")
                 .WithDescription("201 with a pending request (FriendRequestReceived to the recipient), or 200 with the accepted request " +
                                  "when the other user had already asked (FriendRequestResponded to both users). 400 for yourself, " +
-                                 "404 for an unknown user, 409 when already friends or a request is already pending this way.")
+                                 "403 while either of you has blocked the other, 404 for an unknown user, 409 when already friends " +
+                                 "or a request is already pending this way.")
                 .RequireAuthorization()
                 .Produces<FriendRequest>(StatusCodes.Status201Created)
                 .Produces<FriendRequest>()
                 .ProducesValidationProblem()
+                .ProducesProblem(StatusCodes.Status403Forbidden)
                 .ProducesProblem(StatusCodes.Status404NotFound)
                 .ProducesProblem(StatusCodes.Status409Conflict);
     }

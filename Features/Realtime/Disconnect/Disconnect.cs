@@ -21,8 +21,13 @@ public static class Disconnect
     {
         public async Task<Unit> Handle(Command command, CancellationToken cancellationToken)
         {
-            foreach (var target in typing.Forget(command.ConnectionId))
-                await (await hub.Clients.TypingAudienceAsync(rooms, command.UserId, target)).TypingStopped(new TypingEvent(target.RoomId, command.UserId));
+            if (typing.Forget(command.ConnectionId) is { Count: > 0 } targets)
+            {
+                await using var audienceConnection = await db.OpenConnectionAsync(cancellationToken);
+                foreach (var target in targets)
+                    await (await audienceConnection.TypingAudienceAsync(hub.Clients, rooms, command.UserId, target, cancellationToken))
+                        .TypingStopped(new TypingEvent(target.RoomId, command.UserId));
+            }
 
             using var turn = await presence.EnterAsync(command.UserId, cancellationToken);
             if (!await connections.DisconnectedAsync(command.UserId, command.ConnectionId))

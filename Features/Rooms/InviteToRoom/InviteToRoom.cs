@@ -2,6 +2,7 @@ using Carter;
 using Dapper;
 using FluentValidation;
 using MediatR;
+using Messenger.Features.Users;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Errors;
@@ -58,6 +59,10 @@ public static class InviteToRoom
             {
                 throw new ConflictException($"user {command.InviteeId} is already invited to room {command.RoomId}", "userId");
             }
+            // Checked after the insert: a block committing meanwhile either waited for this row and
+            // rejects it, or this read sees it (see BlockUser).
+            if (await connection.IsBlockedEitherWayAsync(command.InviterId, command.InviteeId, transaction, cancellationToken))
+                throw new ForbiddenException($"invites between you and user {command.InviteeId} are blocked");
             var invite = await connection.GetInviteAsync(inviteId, cancellationToken, transaction);
             await transaction.CommitAsync(cancellationToken);
 
@@ -78,8 +83,8 @@ public static class InviteToRoom
                 .WithName(nameof(InviteToRoom))
                 .WithTags("Rooms")
                 .WithSummary("Invite a user to a room I am in")
-                .WithDescription("403 when you can see the room but are not in it; 404 for a room you cannot see or an unknown user; " +
-                                 "409 when the user is already in the room or already invited. RoomInviteReceived goes to the invitee.")
+                .WithDescription("403 when you can see the room but are not in it, or while either of you has blocked the other; " +
+                                 "404 for a room you cannot see or an unknown user; 409 when the user is already in the room or already invited. RoomInviteReceived goes to the invitee.")
                 .RequireAuthorization()
                 .Produces<Invite>(StatusCodes.Status201Created)
                 .ProducesValidationProblem()

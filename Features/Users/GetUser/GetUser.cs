@@ -17,12 +17,14 @@ public static class GetUser
     public sealed class Handler(MySqlDataSource db) : IRequestHandler<Query, UserProfile>
     {
         // A friends-only bio is shown to the user and their friends; the live pair row tells both
-        // that and which way a pending request points.
+        // that and which way a pending request points. A block leaves no live row, and only the
+        // blocker sees it: to the blocked user the blocker is just "none".
         private const string ProfileSql = $"""
             SELECT u.id, u.username, u.display_name,
                    CASE WHEN u.visibility = 'public' OR u.id = @ViewerId OR fr.status = 'accepted' THEN u.bio END AS bio,
                    {UsersAccess.AvatarUrlColumn} AS avatar_url, u.created_at,
                    CASE WHEN u.id = @ViewerId THEN 'self'
+                        WHEN EXISTS(SELECT 1 FROM blocks b WHERE b.blocker_id = @ViewerId AND b.blocked_id = u.id) THEN 'blocked'
                         WHEN fr.status = 'accepted' THEN 'friends'
                         WHEN fr.from_user_id = @ViewerId THEN 'requestSent'
                         WHEN fr.to_user_id = @ViewerId THEN 'requestReceived'
@@ -50,7 +52,8 @@ public static class GetUser
                 .WithName(nameof(GetUser))
                 .WithTags("Users")
                 .WithSummary("Another user's profile")
-                .WithDescription("bio is null when the user's visibility is \"friends\" and the caller is not their friend. friendship is \"self\", \"none\", \"friends\", \"requestSent\" or \"requestReceived\" (seen from the caller).")
+                .WithDescription("bio is null when the user's visibility is \"friends\" and the caller is not their friend. friendship is \"self\", \"none\", \"friends\", \"requestSent\", \"requestReceived\" or \"blocked\" " +
+                                 "(seen from the caller: \"blocked\" when you blocked them; someone who blocked you reads \"none\").")
                 .RequireAuthorization()
                 .Produces<UserProfile>()
                 .ProducesProblem(StatusCodes.Status404NotFound);

@@ -2,13 +2,14 @@ using Carter;
 using Dapper;
 using FluentValidation;
 using MediatR;
+using Messenger.Infrastructure.Auth;
 using MySqlConnector;
 
 namespace Messenger.Features.Users.SearchUsers;
 
 public static class SearchUsers
 {
-    public sealed record Query(string Text, int Limit) : IRequest<IReadOnlyList<UserSummary>>;
+    public sealed record Query(long ViewerId, string Text, int Limit) : IRequest<IReadOnlyList<UserSummary>>;
 
     public sealed class Validator : AbstractValidator<Query>
     {
@@ -21,11 +22,14 @@ public static class SearchUsers
 
     public sealed class Handler(MySqlDataSource db) : IRequestHandler<Query, IReadOnlyList<UserSummary>>
     {
-        // Two prefix ranges, one per index; UNION lets each use its own.
+        // Two prefix ranges, one per index; UNION lets each use its own. Users who blocked the
+        // viewer are left out (a primary-key probe each).
+        private const string NotBlockedByViewer = "NOT EXISTS(SELECT 1 FROM blocks b WHERE b.blocker_id = u.id AND b.blocked_id = @ViewerId)";
+
         private const string SearchSql = $"""
-            SELECT {UsersAccess.SummaryColumns} FROM users u WHERE u.username LIKE @Prefix
+            SELECT {UsersAccess.SummaryColumns} FROM users u WHERE u.username LIKE @Prefix AND {NotBlockedByViewer}
             UNION
-            SELECT {UsersAccess.SummaryColumns} FROM users u WHERE u.display_name LIKE @Prefix
+            SELECT {UsersAccess.SummaryColumns} FROM users u WHERE u.display_name LIKE @Prefix AND {NotBlockedByViewer}
             ORDER BY username
             LIMIT @Limit
             """;
@@ -34,7 +38,7 @@ public static class SearchUsers
         {
             var prefix = query.Text.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%";
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            var users = await connection.QueryAsync<UserSummary>(new CommandDefinition(SearchSql, new { Prefix = prefix, query.Limit },
+            var users = await connection.QueryAsync<UserSummary>(new CommandDefinition(SearchSql, new { query.ViewerId, Prefix = prefix, query.Limit },
                 cancellationToken: cancellationToken));
             return users.AsList();
         }
@@ -43,13 +47,13 @@ public static class SearchUsers
     public sealed class Endpoint : ICarterModule
     {
         public void AddRoutes(IEndpointRouteBuilder app) =>
-            app.MapGet("/users", (string? query, int? limit, IMediator mediator, CancellationToken ct) =>
-                    mediator.Send(new Query(query ?? "", limit ?? 50), ct))
+            app.MapGet("/users", (string? query, int? limit, IMediator mediator, HttpContext context, CancellationToken ct) =>
+                    mediator.Send(new Query(context.User.UserId(), query ?? "", limit ?? 50), ct))
                 .WithName(nameof(SearchUsers))
                 .WithTags("Users")
                 .WithSummary("Find users whose username or display name starts with the query")
                 .WithDescription("Case-insensitive prefix match, ordered by username. query is required (1-64 characters); " +
-                                 "limit 1-100, default 50.")
+                                 "limit 1-100, default 50. Users who blocked you are not listed.")
                 .RequireAuthorization()
                 .Produces<IReadOnlyList<UserSummary>>()
                 .ProducesValidationProblem();

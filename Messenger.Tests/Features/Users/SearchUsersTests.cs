@@ -6,6 +6,9 @@ namespace Messenger.Tests.Features.Users;
 
 public sealed class SearchUsersTests : TestBase
 {
+    // A searcher no one can have blocked, for the tests that are not about blocking.
+    private const long Searcher = 0;
+
     [Test]
     public async Task Matches_a_username_prefix_ignoring_case_ordered_by_username()
     {
@@ -14,7 +17,7 @@ public sealed class SearchUsersTests : TestBase
         await RegisterAsync("bob");
         await RegisterAsync("malice");
 
-        var found = await SendAsync(new SearchUsers.Query("AL", 50));
+        var found = await SendAsync(new SearchUsers.Query(Searcher, "AL", 50));
 
         Assert.That(found.Select(u => u.Username), Is.EqualTo(new[] { "Alfred", "alice" }), "a prefix, not a substring: no malice");
     }
@@ -26,7 +29,7 @@ public sealed class SearchUsersTests : TestBase
         await RegisterAsync("alice");
         await RegisterAsync("bob", "Bob Alpha");
 
-        var found = await SendAsync(new SearchUsers.Query("alp", 50));
+        var found = await SendAsync(new SearchUsers.Query(Searcher, "alp", 50));
 
         Assert.That(found.Select(u => u.Username), Is.EqualTo(new[] { "zed" }));
         var summary = found.Single();
@@ -39,7 +42,7 @@ public sealed class SearchUsersTests : TestBase
     {
         await RegisterAsync("alice", "Alice");
 
-        var found = await SendAsync(new SearchUsers.Query("ali", 50));
+        var found = await SendAsync(new SearchUsers.Query(Searcher, "ali", 50));
 
         Assert.That(found, Has.Count.EqualTo(1));
     }
@@ -51,7 +54,7 @@ public sealed class SearchUsersTests : TestBase
         await RegisterAsync("user_a");
         await RegisterAsync("user_b");
 
-        var found = await SendAsync(new SearchUsers.Query("user", 2));
+        var found = await SendAsync(new SearchUsers.Query(Searcher, "user", 2));
 
         Assert.That(found.Select(u => u.Username), Is.EqualTo(new[] { "user_a", "user_b" }));
     }
@@ -77,7 +80,7 @@ public sealed class SearchUsersTests : TestBase
         await RegisterAsync("alice");
         await RegisterAsync("abc");
 
-        var found = await SendAsync(new SearchUsers.Query(query, 50));
+        var found = await SendAsync(new SearchUsers.Query(Searcher, query, 50));
 
         Assert.That(found, Is.Empty);
     }
@@ -91,9 +94,9 @@ public sealed class SearchUsersTests : TestBase
         await RegisterAsync("hundred", "1000 real");
         await RegisterAsync("slash", @"back\slash");
 
-        Assert.That((await SendAsync(new SearchUsers.Query("a_", 50))).Select(u => u.Username), Is.EqualTo(new[] { "a_b" }));
-        Assert.That((await SendAsync(new SearchUsers.Query("100%", 50))).Select(u => u.Username), Is.EqualTo(new[] { "percent" }));
-        Assert.That((await SendAsync(new SearchUsers.Query(@"back\", 50))).Select(u => u.Username), Is.EqualTo(new[] { "slash" }));
+        Assert.That((await SendAsync(new SearchUsers.Query(Searcher, "a_", 50))).Select(u => u.Username), Is.EqualTo(new[] { "a_b" }));
+        Assert.That((await SendAsync(new SearchUsers.Query(Searcher, "100%", 50))).Select(u => u.Username), Is.EqualTo(new[] { "percent" }));
+        Assert.That((await SendAsync(new SearchUsers.Query(Searcher, @"back\", 50))).Select(u => u.Username), Is.EqualTo(new[] { "slash" }));
     }
 
     [TestCase("0")]
