@@ -15,6 +15,8 @@ public static class FaultsBench
 {
     private sealed record Sent(long Id, long? RoomId, long SenderId, long? RecipientId, string? ClientMessageId, long Version, DateTime CreatedAt);
     private sealed record Page(List<Sent> Items, bool HasMore, long Version);
+    private sealed record Summary(long Id);
+    private sealed record Listed(long? RoomId, Summary? User, long Version, Sent? LastMessage);
 
     /// <summary>A conversation as one of its users reads it.</summary>
     private sealed record Conversation(string Name, string Path, string SendMethod, object Target)
@@ -113,7 +115,7 @@ public static class FaultsBench
         service = await StartServiceAsync(serviceDll, baseUrl, logPath);
         Console.WriteLine("restarted the service");
 
-        // Each watcher reconnects, then catches up with since= from the highest version it applied.
+        // Each watcher reconnects, then catches up: GET /conversations, and since= from the highest version it applied.
         var catchUps = new List<Task>();
         for (var w = 0; w < watchers.Length; w++)
         {
@@ -141,7 +143,7 @@ public static class FaultsBench
             await Task.WhenAll(senders.SelectMany(s => Enumerable.Range(0, workersPerUser).Select(_ => SendUntilAsync(s, more.Token))));
         var failedAfter = senders.Sum(s => s.Unacked.Count);
 
-        // The checks, through since=0 on each conversation as one of its users reads it.
+        // The checks, through since=0 and GET /conversations on each conversation as one of its users reads it.
         var failures = new List<string>();
         var stored = new Dictionary<string, List<Sent>>();
         foreach (var (conversation, reader) in senders.SelectMany(s => s.Conversations.Select(c => (c, s))).DistinctBy(x => x.c.Name))
@@ -153,6 +155,12 @@ public static class FaultsBench
                 failures.Add($"{conversation.Name}: versions not unique and increasing");
             if (versions.Count > 0 && items.Version != versions[^1])
                 failures.Add($"{conversation.Name}: conversation version {items.Version}, latest message {versions[^1]}");
+            var listed = (await ConversationsAsync(api, reader.User)).GetValueOrDefault(conversation.Path);
+            if (listed is null)
+                failures.Add($"{conversation.Name}: missing from GET /conversations");
+            else if (listed.Version != items.Version || listed.LastMessage?.Id != items.Messages.MaxBy(m => m.Id)?.Id)
+                failures.Add($"{conversation.Name}: GET /conversations says version {listed.Version}, last message {listed.LastMessage?.Id}; " +
+                             $"since=0 says {items.Version}, {items.Messages.MaxBy(m => m.Id)?.Id}");
         }
         var all = stored.Values.SelectMany(m => m).ToList();
         var byClientId = all.GroupBy(m => (m.SenderId, m.ClientMessageId)).ToDictionary(g => g.Key, g => g.ToList());
@@ -226,11 +234,28 @@ public static class FaultsBench
             connection.On<Sent>("MessageReceived", Apply);
         });
 
+    /// <summary>The README's recipe: GET /conversations, then since= wherever the version is higher than the one applied.</summary>
     private static async Task CatchUpAsync(Api api, Watcher watcher, Dictionary<string, long> versions)
     {
+        var listed = await ConversationsAsync(api, watcher.User);
         foreach (var conversation in watcher.Conversations)
+        {
+            var version = listed.GetValueOrDefault(conversation.Path)?.Version
+                ?? throw new InvalidOperationException($"{conversation.Name} is missing from GET /conversations of user {watcher.User.Id}");
+            if (version <= versions.GetValueOrDefault(conversation.Path))
+                continue;
             foreach (var m in (await SinceAsync(api, watcher.User, conversation.Path, versions.GetValueOrDefault(conversation.Path))).Messages)
                 watcher.FromSince[m.Id] = m.Version;
+        }
+    }
+
+    /// <summary>GET /conversations of the user, by the history path of each conversation.</summary>
+    private static async Task<Dictionary<string, Listed>> ConversationsAsync(Api api, Api.User user)
+    {
+        var response = await api.GetAsync(user, "/conversations?limit=100");
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<List<Listed>>())!
+            .ToDictionary(c => c.RoomId is { } room ? $"/rooms/{room}/messages" : $"/friends/{c.User!.Id}/messages");
     }
 
     private static async Task<(List<Sent> Messages, long Version)> SinceAsync(Api api, Api.User user, string path, long since)

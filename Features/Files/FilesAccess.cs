@@ -47,6 +47,9 @@ public static class FilesAccess
 
     private const string LockObjectKeySql = "SELECT object_key FROM files WHERE id = @FileId AND owner_id = @OwnerId FOR UPDATE";
 
+    // A locking read sees the latest commit, not the transaction's snapshot.
+    private const string AttachedSql = "SELECT message_id FROM message_attachments WHERE file_id = @FileId LIMIT 1 LOCK IN SHARE MODE";
+
     /// <summary>
     /// Writes the upload under a fresh key, pending until the caller's transaction claims it with
     /// <see cref="OrphanObjects.ClaimAsync"/> as it writes the row. Keys are never reused, so a
@@ -103,4 +106,13 @@ public static class FilesAccess
         await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(LockObjectKeySql,
             new { FileId = fileId, OwnerId = ownerId }, transaction, cancellationToken: cancellationToken))
         ?? throw new NotFoundException($"File {fileId} not found.");
+
+    /// <summary>
+    /// Whether a message carries the file. Ask it holding the file row's lock: a send locks the
+    /// files it attaches, so none can attach this one between the answer and the commit.
+    /// </summary>
+    public static async Task<bool> IsAttachedAsync(this MySqlConnection connection, MySqlTransaction transaction, long fileId,
+        CancellationToken cancellationToken) =>
+        await connection.QueryFirstOrDefaultAsync<long?>(new CommandDefinition(AttachedSql, new { FileId = fileId }, transaction,
+            cancellationToken: cancellationToken)) is not null;
 }

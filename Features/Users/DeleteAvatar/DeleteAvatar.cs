@@ -1,6 +1,7 @@
 using Carter;
 using Dapper;
 using MediatR;
+using Messenger.Features.Files;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
 using Messenger.Infrastructure.Storage;
@@ -18,7 +19,8 @@ public static class DeleteAvatar
             SELECT f.id, f.object_key FROM users u JOIN files f ON f.id = u.avatar_file_id WHERE u.id = @UserId FOR UPDATE
             """;
 
-        // users.avatar_file_id is cleared by its foreign key (ON DELETE SET NULL).
+        private const string ClearAvatarSql = "UPDATE users SET avatar_file_id = NULL WHERE id = @UserId";
+
         private const string DeleteFileSql = "DELETE FROM files WHERE id = @FileId";
 
         public async Task<Unit> Handle(Command command, CancellationToken cancellationToken)
@@ -31,6 +33,14 @@ public static class DeleteAvatar
                     cancellationToken: cancellationToken));
                 if (avatar is null)
                     return Unit.Value;
+                await connection.ExecuteAsync(new CommandDefinition(ClearAvatarSql, command, transaction, cancellationToken: cancellationToken));
+                // An avatar the user also sent in a message stays there as an ordinary file of theirs:
+                // removing a profile picture takes nothing out of the conversations.
+                if (await connection.IsAttachedAsync(transaction, avatar.Id, cancellationToken))
+                {
+                    await transaction.CommitAsync(cancellationToken);
+                    return Unit.Value;
+                }
                 await connection.ExecuteAsync(new CommandDefinition(DeleteFileSql, new { FileId = avatar.Id }, transaction,
                     cancellationToken: cancellationToken));
                 await OrphanObjects.RecordAsync(connection, transaction, avatar.ObjectKey, time.UtcNowMs(), cancellationToken);
@@ -55,7 +65,9 @@ public static class DeleteAvatar
                 .WithName(nameof(DeleteAvatar))
                 .WithTags("Users")
                 .WithSummary("Remove my avatar")
-                .WithDescription("Deletes the avatar's file; avatarUrl becomes null. Without an avatar it is still 204. The bytes " +
+                .WithDescription("Deletes the avatar's file; avatarUrl becomes null. Without an avatar it is still 204. An avatar " +
+                                 "file that is also attached to messages stays there, as an ordinary file of yours (DELETE " +
+                                 "/files/{id} removes it), and those messages do not change. The bytes " +
                                  "are removed at once, or by the sweeper if storage is down or does not answer within " +
                                  "Storage:TimeoutSeconds; the answer is 204 either way.")
                 .RequireAuthorization()

@@ -36,25 +36,28 @@ public static class UpdateAvatar
             var contentType = ImageTypeOf(command.Upload.Content.Head)
                 ?? throw new UnsupportedMediaTypeException("An avatar must be a PNG, JPEG, GIF or WebP image.");
             var stored = await orphans.StoreAsync(command.Upload, contentType, cancellationToken);
-            OldAvatar? old;
+            string? removed;
             MeProfile profile;
             try
             {
                 await using var connection = await db.OpenConnectionAsync(cancellationToken);
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
                 var now = time.UtcNowMs();
-                old = await connection.QuerySingleAsync<OldAvatar>(new CommandDefinition(LockOldAvatarSql,
+                var old = await connection.QuerySingleAsync<OldAvatar>(new CommandDefinition(LockOldAvatarSql,
                     new { command.UserId }, transaction, cancellationToken: cancellationToken));
                 var fileId = await connection.InsertFileAsync(transaction, command.UserId, command.Upload, contentType, stored, now,
                     cancellationToken);
                 await OrphanObjects.ClaimAsync(connection, transaction, stored.Key, cancellationToken);
                 await connection.ExecuteAsync(new CommandDefinition(SetAvatarSql, new { FileId = fileId, command.UserId }, transaction,
                     cancellationToken: cancellationToken));
-                if (old.Id is not null)
+                // An old avatar the user also sent in a message stays there as an ordinary file of theirs:
+                // a new profile picture takes nothing out of the conversations.
+                removed = old.Id is { } oldId && !await connection.IsAttachedAsync(transaction, oldId, cancellationToken) ? old.ObjectKey : null;
+                if (removed is not null)
                 {
                     await connection.ExecuteAsync(new CommandDefinition(DeleteFileSql, new { FileId = old.Id }, transaction,
                         cancellationToken: cancellationToken));
-                    await OrphanObjects.RecordAsync(connection, transaction, old.ObjectKey!, now, cancellationToken);
+                    await OrphanObjects.RecordAsync(connection, transaction, removed, now, cancellationToken);
                 }
                 profile = (await connection.FindMeProfileAsync(command.UserId, cancellationToken, transaction))!;
                 await transaction.CommitAsync(cancellationToken);
@@ -64,8 +67,8 @@ public static class UpdateAvatar
                 await orphans.DiscardAsync(stored.Key);
                 throw;
             }
-            if (old.ObjectKey is not null)
-                await orphans.RemoveAsync(old.ObjectKey);
+            if (removed is not null)
+                await orphans.RemoveAsync(removed);
             return profile;
         }
 
@@ -94,7 +97,8 @@ public static class UpdateAvatar
                 .WithSummary("Set my avatar")
                 .WithDescription("multipart/form-data, the image in the field \"file\". PNG, JPEG, GIF or WebP judged by the " +
                                  "file's first bytes, whatever type was declared (415 otherwise), at most 5 MiB (413). The " +
-                                 "previous avatar file is deleted. avatarUrl (/files/{id}) is readable by any signed-in user. " +
+                                 "previous avatar file is deleted, unless it is attached to messages: then it stays there as an ordinary file " +
+                                 "of yours and those messages do not change. avatarUrl (/files/{id}) is readable by any signed-in user. " +
                                  "Counts towards the same caps on uploads in progress as POST /files/upload (429, 503). " +
                                  "Storage unreachable, or not answering within Storage:TimeoutSeconds: 503, the old avatar stays.")
                 .RequireAuthorization()

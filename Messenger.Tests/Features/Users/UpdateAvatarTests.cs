@@ -1,3 +1,5 @@
+using Messenger.Features.Messages.ListDirectMessages;
+using Messenger.Features.Messages.SendDirectMessage;
 using Messenger.Features.Users;
 using Messenger.Infrastructure.RateLimits;
 using static Messenger.Tests.StorageTesting;
@@ -116,6 +118,29 @@ public sealed class UpdateAvatarTests : StorageTestBase
         Assert.That(await CountAsync("orphan_objects"), Is.Zero);
         Assert.That(await CountAsync("pending_objects"), Is.Zero, "each row claimed its object");
         await AssertProblemAsync(await alice.GetAsync(first.AvatarUrl), HttpStatusCode.NotFound);
+    }
+
+    [Test]
+    public async Task A_previous_avatar_sent_in_a_message_stays_on_the_message_as_an_ordinary_file()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        using var aliceHttp = CreateClient(alice.AccessToken);
+        using var bobHttp = CreateClient(bob.AccessToken);
+        var first = (await (await aliceHttp.PutAsync("/users/me/avatar", FileForm(RandomBytes(100, PngHeader))))
+            .Content.ReadFromJsonAsync<MeProfile>())!;
+        var fileId = long.Parse(first.AvatarUrl!.Split('/')[^1]);
+        var message = await SendAsync(new SendDirectMessage.Command(alice.User.Id, bob.User.Id, "my picture", [fileId], null));
+
+        var second = (await (await aliceHttp.PutAsync("/users/me/avatar", FileForm(RandomBytes(100, Gif))))
+            .Content.ReadFromJsonAsync<MeProfile>())!;
+
+        Assert.That(second.AvatarUrl, Is.Not.EqualTo(first.AvatarUrl));
+        Assert.That(await CountAsync("files"), Is.EqualTo(2));
+        Assert.That(await ObjectExistsAsync(await ObjectKeyAsync(fileId)), Is.True);
+        var page = await SendAsync(new ListDirectMessages.Query(bob.User.Id, alice.User.Id, null, null, null, 50));
+        Assert.That(page.Items.Single().Attachments.Select(a => a.Id), Is.EqualTo(new[] { fileId }));
+        Assert.That(page.Version, Is.EqualTo(message.Version), "the message did not change");
+        Assert.That((await bobHttp.GetAsync(first.AvatarUrl)).StatusCode, Is.EqualTo(HttpStatusCode.OK), "readable through the message");
     }
 
     [Test]
