@@ -59,7 +59,9 @@ test('alice and bob become friends and chat live with typing, presence, seen, ed
   await bob.context.close();
 });
 
-test('a reply and reactions are seen on both sides', async ({ browser }, testInfo) => {
+// Replies and reactions (replyToId, replyTo, reactions, ReactionChanged) are on the replies-reactions
+// branch, not yet on main: remove the fixme once it lands.
+test.fixme('a reply and reactions are seen on both sides', async ({ browser }, testInfo) => {
   const alice = await person(browser, 'carol', 'Carol');
   const bob = await person(browser, 'dave', 'Dave');
   await befriend(alice, bob);
