@@ -10,10 +10,11 @@ cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # Playwright drives Debian's chromium; its own browser download cannot work here.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-command -v chromium >/dev/null 2>&1 || {
+# Emoji (reactions, icons) need a colour emoji font to render in it.
+if ! command -v chromium >/dev/null 2>&1 || [ ! -d /usr/share/fonts/truetype/noto ]; then
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd=sudo
-  $sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium fonts-liberation >/dev/null
-}
+  $sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium fonts-liberation fonts-noto-color-emoji >/dev/null
+fi
 mkdir -p "$root/TestResults"
 status=0
 web_only=false; [ "${1:-}" = "--web" ] && web_only=true

@@ -41,7 +41,9 @@ export async function send(p: Person, text: string) {
   await box.press('Enter');
 }
 
-export const messageBy = (page: Page, text: string) => page.getByTestId('message').filter({ hasText: text });
+/** The message whose own text (not a quote of it in a reply) contains `text`. */
+export const messageBy = (page: Page, text: string) =>
+  page.getByTestId('message').filter({ has: page.getByTestId('message-body').filter({ hasText: text }) });
 
 /** Each test leaves a picture of its final screen in its output folder; some are also kept in docs/screenshots. */
 export async function finalScreenshot(testInfo: TestInfo, page: Page, name = 'final') {

@@ -61,7 +61,9 @@ test("alice's second tab clears its unread badge when the first one reads", asyn
   const alice = await person(browser, 'heidi', 'Heidi');
   const bob = await person(browser, 'ivan', 'Ivan');
   await befriend(alice, bob);
+  // The second tab is a phone-sized window: the inbox alone, full width.
   const tab2 = await alice.context.newPage();
+  await tab2.setViewportSize({ width: 360, height: 740 });
   await tab2.goto('/app/');
   await openFriendChat(bob, alice);
   await send(bob, 'Are you there?');
