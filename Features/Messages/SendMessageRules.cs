@@ -11,7 +11,7 @@ using FilesAccess = Messenger.Features.Files.FilesAccess;
 namespace Messenger.Features.Messages;
 
 /// <summary>What the REST twins of both send slices take in the body; the target comes from the route.</summary>
-public sealed record MessageContent(string? Body, IReadOnlyList<long>? AttachmentIds, string? ClientMessageId);
+public sealed record MessageContent(string? Body, IReadOnlyList<long>? AttachmentIds, string? ClientMessageId, long? ReplyToId);
 
 /// <summary>The shape SendDirectMessage and SendRoomMessage share, so one validator serves both.</summary>
 public interface ISendMessageCommand
@@ -20,6 +20,7 @@ public interface ISendMessageCommand
     string? Body { get; }
     IReadOnlyList<long>? AttachmentIds { get; }
     string? ClientMessageId { get; }
+    long? ReplyToId { get; }
 }
 
 public sealed class SendMessageValidator : AbstractValidator<ISendMessageCommand>
@@ -33,6 +34,7 @@ public sealed class SendMessageValidator : AbstractValidator<ISendMessageCommand
             .WithMessage($"must hold at most {MessagesAccess.MaxAttachments} files");
         RuleForEach(x => x.AttachmentIds).GreaterThan(0);
         RuleFor(x => x.ClientMessageId).MaximumLength(64).Must(id => id is null || id.Trim().Length > 0).WithMessage("must not be blank");
+        RuleFor(x => x.ReplyToId).GreaterThan(0);
     }
 }
 
@@ -41,6 +43,33 @@ public static class SendMessageRules
 {
     // Shared locks keep the files from being deleted or handed over before the message commits.
     private const string LockFilesSql = $"SELECT {FilesAccess.InfoColumns} FROM files f WHERE f.id IN @FileIds AND f.owner_id = @SenderId ORDER BY f.id LOCK IN SHARE MODE";
+
+    /// <summary>
+    /// The replied-to message (@ReplyToId) for a send's locking read over <c>conversations c</c>:
+    /// nulls unless it is a message of that conversation. Scalar subqueries rather than a join,
+    /// because a locking read does not lock a subquery's rows: the send never locks the target's
+    /// row, which edits, deletes and reactions lock before the conversation row, the other way
+    /// round. Correlated with c.id, they run once c's lock is granted and see every change that
+    /// committed before it (an uncorrelated one is read before the lock wait).
+    /// </summary>
+    public const string ReplyToColumns = $"""
+        (SELECT rt.sender_id FROM messages rt WHERE rt.conversation_id = c.id AND rt.id = @ReplyToId) AS reply_to_sender_id,
+        (SELECT {MessagesAccess.ReplyBodyOf} FROM messages rt WHERE rt.conversation_id = c.id AND rt.id = @ReplyToId) AS reply_to_body,
+        (SELECT rt.deleted_at FROM messages rt WHERE rt.conversation_id = c.id AND rt.id = @ReplyToId) AS reply_to_deleted_at
+        """;
+
+    /// <summary>
+    /// The new message's replyTo from what ReplyToColumns read; 400 naming replyToId when it named
+    /// no message of this conversation. A deleted one may be answered: the reply shows it deleted,
+    /// as it would had the delete come a moment later.
+    /// </summary>
+    public static ReplyTo? ReplyTo(this ISendMessageCommand command, long? replyToSenderId, string? replyToBody, DateTime? replyToDeletedAt) =>
+        command.ReplyToId switch
+        {
+            null => null,
+            { } id when replyToSenderId is { } senderId => new ReplyTo(id, senderId, replyToBody ?? "", replyToDeletedAt),
+            { } id => throw new BadRequestException($"message {id} is not a message of this conversation", "replyToId"),
+        };
 
     /// <summary>Follows a message INSERT in the same batch: LAST_INSERT_ID() is that message's id.</summary>
     public const string AttachSql = "INSERT INTO message_attachments (message_id, file_id) SELECT LAST_INSERT_ID(), f.id FROM files f WHERE f.id IN @FileIds;";
@@ -102,7 +131,7 @@ public static class SendMessageRules
     /// The unique (sender, clientMessageId) key refused the INSERT: the message was sent before,
     /// perhaps from another connection at the same moment. A retry of that send gets the first
     /// message back and nothing is stored or announced twice; the same id for a different
-    /// message (another conversation, another body or files) is a conflict.
+    /// message (another conversation, another body, files or replied-to message) is a conflict.
     /// </summary>
     private static async Task<Message> EarlierSendAsync(this MySqlConnection connection, Message draft, CancellationToken cancellationToken)
     {
@@ -112,7 +141,8 @@ public static class SendMessageRules
         var sameConversation = earlier.RoomId == draft.RoomId && earlier.RecipientId == draft.RecipientId;
         // Once edited or deleted the message no longer shows what was first sent; the conversation must still match.
         var sameContent = earlier.EditedAt is not null || earlier.DeletedAt is not null ||
-                          earlier.Body == draft.Body && earlier.Attachments.Select(a => a.Id).SequenceEqual(draft.Attachments.Select(a => a.Id));
+                          earlier.Body == draft.Body && earlier.Attachments.Select(a => a.Id).SequenceEqual(draft.Attachments.Select(a => a.Id)) &&
+                          earlier.ReplyTo?.Id == draft.ReplyTo?.Id;
         return sameConversation && sameContent
             ? earlier
             : throw new ConflictException($"clientMessageId {draft.ClientMessageId} was already used for another message");

@@ -1,7 +1,9 @@
 using MediatR;
 using Messenger.Features.Messages;
+using Messenger.Features.Messages.AddReaction;
 using Messenger.Features.Messages.DeleteMessage;
 using Messenger.Features.Messages.EditMessage;
+using Messenger.Features.Messages.RemoveReaction;
 using Messenger.Features.Messages.SendDirectMessage;
 using Messenger.Features.Messages.SendRoomMessage;
 using Messenger.Features.Realtime.Connect;
@@ -32,14 +34,21 @@ public sealed class ChatHub(IMediator mediator) : Hub<IChatClient>
     public override Task OnDisconnectedAsync(Exception? exception) => mediator.Send(new Disconnect.Command(UserId, Context.ConnectionId));
 
     public Task<Message> SendDirectMessage(SendDirectMessage.HubArgs? body) =>
-        mediator.Send(new SendDirectMessage.Command(UserId, body?.ToUserId ?? 0, body?.Body, body?.AttachmentIds, body?.ClientMessageId));
+        mediator.Send(new SendDirectMessage.Command(UserId, body?.ToUserId ?? 0, body?.Body, body?.AttachmentIds, body?.ClientMessageId,
+            body?.ReplyToId));
 
     public Task<Message> SendRoomMessage(SendRoomMessage.HubArgs? body) =>
-        mediator.Send(new SendRoomMessage.Command(UserId, body?.RoomId ?? 0, body?.Body, body?.AttachmentIds, body?.ClientMessageId));
+        mediator.Send(new SendRoomMessage.Command(UserId, body?.RoomId ?? 0, body?.Body, body?.AttachmentIds, body?.ClientMessageId,
+            body?.ReplyToId));
 
     public Task<Message> EditMessage(EditMessage.HubArgs? body) => mediator.Send(new EditMessage.Command(UserId, body?.MessageId ?? 0, body?.Body));
 
     public Task DeleteMessage(DeleteMessage.Body? body) => mediator.Send(new DeleteMessage.Command(UserId, body?.MessageId ?? 0));
+
+    public Task<Message> AddReaction(AddReaction.Body? body) => mediator.Send(new AddReaction.Command(UserId, body?.MessageId ?? 0, body?.Emoji));
+
+    public Task<Message> RemoveReaction(RemoveReaction.Body? body) =>
+        mediator.Send(new RemoveReaction.Command(UserId, body?.MessageId ?? 0, body?.Emoji));
 
     public Task<Room> JoinRoom(JoinRoom.Body? body) => mediator.Send(new JoinRoom.Command(UserId, body?.RoomId ?? 0));
 

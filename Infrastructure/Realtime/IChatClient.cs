@@ -13,6 +13,10 @@ public sealed record PresenceChangedEvent(long UserId, bool Online);
 public sealed record TypingEvent(long? RoomId, long UserId);
 public sealed record ConversationReadEvent(long? RoomId, long UserId, long MessageId);
 
+/// <summary>A reaction added or removed: the message's conversation fields, who reacted, and the emoji's count after the change.</summary>
+public sealed record ReactionChangedEvent(
+    long MessageId, long? RoomId, long SenderId, long? RecipientId, string Emoji, long UserId, bool Added, long Count, long Version);
+
 /// <summary>The events a connected client receives; each method name is the event name on the wire.</summary>
 public interface IChatClient
 {
@@ -30,4 +34,5 @@ public interface IChatClient
     Task RoomInviteReceived(Invite invite);
     Task RoomInviteResponded(Invite invite);
     Task ConversationRead(ConversationReadEvent read);
+    Task ReactionChanged(ReactionChangedEvent changed);
 }

@@ -87,7 +87,7 @@ public static class ListConversations
             ) x
             LEFT JOIN rooms r ON r.id = x.room_id
             LEFT JOIN users u ON u.id = x.other_id
-            LEFT JOIN messages m ON m.id = x.last_message_id
+            LEFT JOIN messages m ON m.id = x.last_message_id {MessagesAccess.ReplyJoin}
             LEFT JOIN conversation_reads me ON me.user_id = @UserId AND me.conversation_id = x.conversation_id
             LEFT JOIN conversation_reads o ON o.user_id = x.other_id AND o.conversation_id = x.conversation_id
             ORDER BY x.last_activity_at DESC, x.is_room DESC, x.key_id DESC
@@ -107,8 +107,8 @@ public static class ListConversations
                     query.UserId, query.Limit, BeforeAt = before?.At, BeforeIsRoom = before is { IsRoom: true } ? 1 : 0, BeforeKey = before?.Key ?? 0,
                 }, cancellationToken: cancellationToken),
                 (row, user, last) => (row, user, last), splitOn: "id,id")).AsList();
-            // The last messages' attachments, all in one query.
-            var lastMessages = (await connection.WithAttachmentsAsync(rows.Where(r => r.Last is not null).Select(r => r.Last!).ToList(), cancellationToken))
+            // The last messages' attachments and reactions, all in one round trip.
+            var lastMessages = (await connection.WithDetailsAsync(rows.Where(r => r.Last is not null).Select(r => r.Last!).ToList(), cancellationToken))
                 .ToDictionary(m => m.Id);
             return rows.Select(r => new Conversation(r.Row.RoomId, r.User, r.Row.Name, r.Row.Version,
                     r.Last is null ? null : lastMessages[r.Last.Id], r.Row.UnreadCount, r.Row.LastReadMessageId, r.Row.OtherLastReadMessageId,

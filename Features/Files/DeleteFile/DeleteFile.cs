@@ -49,7 +49,8 @@ public static class DeleteFile
 
         private const string ConversationVersionSql = "UPDATE conversations SET version = @Version WHERE id = @Id";
 
-        private const string ChangedSql = $"SELECT {MessagesAccess.MessageColumns} FROM messages m WHERE m.id IN @MessageIds ORDER BY m.version";
+        private const string ChangedSql =
+            $"SELECT {MessagesAccess.MessageColumns} FROM messages m {MessagesAccess.ReplyJoin} WHERE m.id IN @MessageIds ORDER BY m.version";
 
         private sealed record Attached(long Id, long ConversationId, long? RoomId, long SenderId, long? RecipientId)
         {
@@ -141,7 +142,7 @@ public static class DeleteFile
                 await connection.ExecuteAsync(new CommandDefinition(VersionSql, versions, transaction, cancellationToken: cancellationToken));
                 var rows = (await connection.QueryAsync<MessagesAccess.MessageRow>(new CommandDefinition(ChangedSql,
                     new { MessageIds = changedIds }, transaction, cancellationToken: cancellationToken))).AsList();
-                changed = await connection.WithAttachmentsAsync(rows, cancellationToken, transaction);
+                changed = await connection.WithDetailsAsync(rows, cancellationToken, transaction);
             }
             await transaction.CommitAsync(cancellationToken);
             return (key, changed);

@@ -40,10 +40,12 @@ public static class DeleteMessage
             WHERE m.id = @MessageId AND {ConversationsAccess.ViewerMaySee};
             """;
 
-        // A tombstone: the row keeps its id and times so history stays in order; text and files go.
+        // A tombstone: the row keeps its id and times so history stays in order; text, files, the
+        // reply's link and the reactions go. Replies to it keep theirs and show it deleted.
         private const string TombstoneSql = """
-            UPDATE messages SET body = '', deleted_at = @Now, version = @Version WHERE id = @MessageId;
+            UPDATE messages SET body = '', deleted_at = @Now, version = @Version, reply_to_id = NULL WHERE id = @MessageId;
             DELETE FROM message_attachments WHERE message_id = @MessageId;
+            DELETE FROM message_reactions WHERE message_id = @MessageId;
             UPDATE conversations SET version = @Version WHERE id = @ConversationId;
             COMMIT;
             """;
@@ -102,8 +104,9 @@ public static class DeleteMessage
                 .WithTags("Messages")
                 .WithSummary("Delete a message (also the hub method DeleteMessage)")
                 .WithDescription("The author may delete, and the room's owner any message of the room; 403 otherwise, 404 when you " +
-                                 "cannot see it. The message stays as a tombstone (body \"\", no attachments, deletedAt set) with the " +
-                                 "conversation's next version. Deleting it again is 204 and changes nothing. MessageDeleted (with that " +
+                                 "cannot see it. The message stays as a tombstone (body \"\", no attachments, no reactions, replyTo " +
+                                 "null, deletedAt set) with the conversation's next version; replies to it stay, their replyTo showing " +
+                                 "body \"\" and deletedAt. Deleting it again is 204 and changes nothing. MessageDeleted (with that " +
                                  "version) goes to the whole conversation, in version order with its other message events.")
                 .RequireAuthorization()
                 .Produces(StatusCodes.Status204NoContent)

@@ -11,7 +11,6 @@ using Messenger.Infrastructure.Validation;
 using Messenger.Infrastructure.Realtime;
 using Microsoft.AspNetCore.SignalR;
 using MySqlConnector;
-using FileInfo = Messenger.Features.Files.FileInfo;
 
 namespace Messenger.Features.Messages.EditMessage;
 
@@ -42,8 +41,8 @@ public static class EditMessage
         private const string LockSql = $"""
             {InlineTransaction.Begin}
             SELECT c.id, c.version FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = @MessageId FOR UPDATE;
-            SELECT {MessagesAccess.MessageColumns} FROM messages m WHERE m.id = @MessageId AND {ConversationsAccess.ViewerMaySee};
-            {MessagesAccess.AttachmentsOfSql};
+            SELECT {MessagesAccess.MessageColumns} FROM messages m {MessagesAccess.ReplyJoin} WHERE m.id = @MessageId AND {ConversationsAccess.ViewerMaySee};
+            {MessagesAccess.DetailsSql}
             """;
 
         private const string EditSql = """
@@ -70,13 +69,14 @@ public static class EditMessage
             await using var transaction = new InlineTransaction(connection);
             Conversation? conversation;
             MessagesAccess.MessageRow? row;
-            IReadOnlyList<FileInfo> attachments;
+            MessagesAccess.MessageDetails details;
             await using (var locked = await connection.QueryMultipleAsync(new CommandDefinition(LockSql,
-                             new { command.MessageId, ViewerId = command.UserId }, cancellationToken: cancellationToken)))
+                             new { command.MessageId, MessageIds = new[] { command.MessageId }, ViewerId = command.UserId },
+                             cancellationToken: cancellationToken)))
             {
                 conversation = await locked.ReadSingleOrDefaultAsync<Conversation>();
                 row = await locked.ReadSingleOrDefaultAsync<MessagesAccess.MessageRow>();
-                attachments = (await locked.ReadAsync<FileInfo>()).AsList();
+                details = await locked.ReadDetailsAsync();
             }
             if (conversation is null || row is null)
                 throw new NotFoundException($"message {command.MessageId} not found");
@@ -85,7 +85,7 @@ public static class EditMessage
             if (row.DeletedAt is not null)
                 throw new ConflictException($"message {command.MessageId} was deleted");
 
-            var message = row.ToMessage(attachments) with { Body = command.Body!.Trim(), EditedAt = time.UtcNowMs(), Version = conversation.Version + 1 };
+            var message = row.ToMessage(details) with { Body = command.Body!.Trim(), EditedAt = time.UtcNowMs(), Version = conversation.Version + 1 };
             await connection.ExecuteAsync(new CommandDefinition(EditSql,
                 new { message.Id, message.Body, message.EditedAt, message.Version, ConversationId = conversation.Id }, cancellationToken: cancellationToken));
             transaction.Committed();

@@ -46,8 +46,10 @@ public static class ListDirectMessages
                                  "items ascending by id. since=V (catch-up): every message created or changed after version V, each " +
                                  "once in its latest state (tombstones included), ascending by version. At most one of before, after " +
                                  "and since. hasMore tells whether more lie beyond in that direction; version is the conversation's " +
-                                 "version when the page was read (0 before its first message). limit 1-100, default 50. Readable by " +
-                                 "either user, friends or not any more.")
+                                 "version when the page was read (0 before its first message). limit 1-100, default 50. Every message " +
+                                 "carries replyTo (or null) and reactions: each emoji once, in the order first used, with its exact " +
+                                 "count and up to 50 userIds, earliest first; a reaction added or removed is a change of its message, " +
+                                 "so since= returns it. Readable by either user, friends or not any more.")
                 .RequireAuthorization()
                 .Produces<MessagePage>()
                 .ProducesValidationProblem()

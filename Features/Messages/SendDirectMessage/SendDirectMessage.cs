@@ -14,9 +14,10 @@ namespace Messenger.Features.Messages.SendDirectMessage;
 public static class SendDirectMessage
 {
     /// <summary>The hub method's argument (the REST twin takes the target from the route).</summary>
-    public sealed record HubArgs(long ToUserId, string? Body, IReadOnlyList<long>? AttachmentIds, string? ClientMessageId);
+    public sealed record HubArgs(long ToUserId, string? Body, IReadOnlyList<long>? AttachmentIds, string? ClientMessageId, long? ReplyToId);
 
-    public sealed record Command(long SenderId, long ToUserId, string? Body, IReadOnlyList<long>? AttachmentIds, string? ClientMessageId)
+    public sealed record Command(
+        long SenderId, long ToUserId, string? Body, IReadOnlyList<long>? AttachmentIds, string? ClientMessageId, long? ReplyToId = null)
         : IRequest<Message>, ISendMessageCommand;
 
     public sealed class Validator : AbstractValidator<Command>
@@ -39,10 +40,12 @@ public static class SendDirectMessage
         // One locking read: the conversation row (made when the friendship began) for update, so
         // each change takes the next version in commit order, whichever instance makes it; and the
         // friendship (the accepted request) with it, so an unfriending that committed first stops
-        // the message and one that comes later waits for this commit.
+        // the message and one that comes later waits for this commit; and the replied-to message,
+        // if any, unlocked.
         private const string LockSql = $"""
             {InlineTransaction.Begin}
-            SELECT c.id, c.version, c.message_count, r.id AS friendship_id
+            SELECT c.id, c.version, c.message_count, r.id AS friendship_id,
+                   {SendMessageRules.ReplyToColumns}
             FROM conversations c
             LEFT JOIN friend_requests r ON r.user_low = c.user_low AND r.user_high = c.user_high AND r.live = 1 AND r.status = 'accepted'
             WHERE c.user_low = LEAST(@SenderId, @ToUserId) AND c.user_high = GREATEST(@SenderId, @ToUserId)
@@ -50,13 +53,14 @@ public static class SendDirectMessage
             """;
 
         private const string InsertSql = """
-            INSERT INTO messages (conversation_id, sender_id, recipient_id, body, client_message_id, created_at, version, seq)
-            VALUES (@ConversationId, @SenderId, @ToUserId, @Body, @ClientMessageId, @CreatedAt, @Version, @Seq);
+            INSERT INTO messages (conversation_id, sender_id, recipient_id, body, client_message_id, created_at, version, seq, reply_to_id)
+            VALUES (@ConversationId, @SenderId, @ToUserId, @Body, @ClientMessageId, @CreatedAt, @Version, @Seq, @ReplyToId);
             """;
 
         private const string UserExistsSql = "SELECT EXISTS(SELECT 1 FROM users WHERE id = @ToUserId)";
 
-        private sealed record Conversation(long Id, long Version, long MessageCount, long? FriendshipId);
+        private sealed record Conversation(
+            long Id, long Version, long MessageCount, long? FriendshipId, long? ReplyToSenderId, string? ReplyToBody, DateTime? ReplyToDeletedAt);
 
         public async Task<Message> Handle(Command command, CancellationToken cancellationToken)
         {
@@ -86,13 +90,14 @@ public static class SendDirectMessage
                 throw new ForbiddenException($"user {command.ToUserId} is not your friend");
             }
 
+            var replyTo = command.ReplyTo(conversation.ReplyToSenderId, conversation.ReplyToBody, conversation.ReplyToDeletedAt);
             var draft = new Message(0, null, command.SenderId, command.ToUserId, command.TrimmedBody(),
                 await connection.LockAttachmentsAsync(command, cancellationToken), command.ClientMessageId, time.UtcNowMs(),
-                EditedAt: null, DeletedAt: null, conversation.Version + 1);
+                EditedAt: null, DeletedAt: null, conversation.Version + 1, replyTo, Reactions: []);
             return await connection.WriteAsync(transaction, draft, InsertSql, new
             {
                 ConversationId = conversation.Id, command.ToUserId, command.SenderId, draft.Body, command.ClientMessageId, draft.CreatedAt,
-                draft.Version, Seq = conversation.MessageCount + 1, FileIds = command.FileIds(),
+                draft.Version, Seq = conversation.MessageCount + 1, FileIds = command.FileIds(), command.ReplyToId,
             }, cancellationToken);
         }
     }
@@ -103,7 +108,8 @@ public static class SendDirectMessage
             app.MapPost("/friends/{userId:long}/messages", async (long userId, MessageContent body, IMediator mediator, HttpContext context,
                     CancellationToken ct) =>
                 {
-                    var message = await mediator.Send(new Command(context.User.UserId(), userId, body.Body, body.AttachmentIds, body.ClientMessageId), ct);
+                    var message = await mediator.Send(new Command(context.User.UserId(), userId, body.Body, body.AttachmentIds, body.ClientMessageId,
+                        body.ReplyToId), ct);
                     // No Location: a message has no address of its own; it lives in its conversation's history.
                     return Results.Created((string?)null, message);
                 })
@@ -112,10 +118,13 @@ public static class SendDirectMessage
                 .WithSummary("Send a direct message to a friend (also the hub method SendDirectMessage)")
                 .WithDescription("body 1-4000 characters after trimming, or empty with attachments; attachmentIds: at most 10 of your own " +
                                  "files; clientMessageId (at most 64) makes the call idempotent: sending it again returns the first message " +
-                                 "(201 again) and stores and sends nothing, while the same clientMessageId with another conversation, body " +
-                                 "or files is 409. 403 when not friends, 404 for an unknown user, 429 past the send rate (a retry counts " +
-                                 "against it too). MessageReceived goes to every connection of both users, in version order with the " +
-                                 "conversation's other message events. Your read marker moves to the new message.")
+                                 "(201 again) and stores and sends nothing, while the same clientMessageId with another conversation, body, " +
+                                 "files or replyToId is 409. replyToId: a message of this conversation, a deleted one too (400 naming " +
+                                 "replyToId otherwise); the message then carries replyTo {id, senderId, body (its first 200 characters, " +
+                                 "\"\" once deleted), deletedAt}, read afresh with every read of the reply. 403 when not friends, 404 for " +
+                                 "an unknown user, 429 past the send rate (a retry counts against it too). MessageReceived goes to every " +
+                                 "connection of both users, in version order with the conversation's other message events. Your read " +
+                                 "marker moves to the new message.")
                 .RequireAuthorization()
                 .Produces<Message>(StatusCodes.Status201Created)
                 .ProducesValidationProblem()

@@ -1,8 +1,10 @@
 using System.Text.Json;
 using Messenger.Features.Conversations.ListConversations;
 using Messenger.Features.Messages;
+using Messenger.Features.Messages.AddReaction;
 using Messenger.Features.Messages.DeleteMessage;
 using Messenger.Features.Messages.EditMessage;
+using Messenger.Features.Messages.RemoveReaction;
 using Messenger.Features.Messages.SendDirectMessage;
 using Messenger.Features.Messages.SendRoomMessage;
 using Messenger.Features.Rooms;
@@ -41,15 +43,25 @@ public sealed class CatchUpTests : StorageTestBase
         await leaving.CatchUpAsync();
         var online = await SendAsync(new SendRoomMessage.Command(carol.User.Id, general.Id, "online", null, null));
         await SendAsync(new EditMessage.Command(bob.User.Id, hi.Id, "hi!"));
+        await SendAsync(new AddReaction.Command(bob.User.Id, hi.Id, "👍"));
+        await SendAsync(new AddReaction.Command(carol.User.Id, withFile.Id, "🎉"));
         await staying.WaitForServerVersionsAsync();
         await leaving.WaitForServerVersionsAsync();
         await leaving.DisposeAsync();
 
         var away = await SendAsync(new SendDirectMessage.Command(bob.User.Id, alice.User.Id, "while you were away", null, null));
         var oops = await SendAsync(new SendDirectMessage.Command(bob.User.Id, alice.User.Id, "oops", null, null));
+        await SendAsync(new AddReaction.Command(bob.User.Id, oops.Id, "😬"));
         await SendAsync(new DeleteMessage.Command(bob.User.Id, oops.Id));
         await SendAsync(new EditMessage.Command(bob.User.Id, away.Id, "while you were away!"));
-        await SendAsync(new SendRoomMessage.Command(bob.User.Id, general.Id, "news", null, null));
+        await SendAsync(new AddReaction.Command(bob.User.Id, away.Id, "❤️"));
+        // From another device of alice's: the away client learns of its own reaction only through since=.
+        await SendAsync(new AddReaction.Command(alice.User.Id, away.Id, "👍"));
+        await SendAsync(new RemoveReaction.Command(bob.User.Id, hi.Id, "👍"));
+        var news = await SendAsync(new SendRoomMessage.Command(bob.User.Id, general.Id, "news", null, null));
+        await SendAsync(new AddReaction.Command(carol.User.Id, news.Id, "👀"));
+        await SendAsync(new AddReaction.Command(bob.User.Id, withFile.Id, "🎉"));
+        await SendAsync(new RemoveReaction.Command(carol.User.Id, news.Id, "👀"));
         await SendAsync(new DeleteMessage.Command(carol.User.Id, online.Id));
         Assert.That((await bobHttp.DeleteAsync(file.Url)).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
         await SendAsync(new SendRoomMessage.Command(bob.User.Id, other.Id, "bye other", null, null));
@@ -69,6 +81,11 @@ public sealed class CatchUpTests : StorageTestBase
         Assert.That(expected.Any(s => s.Conversation == ConversationKey.Room(other.Id)), Is.False, "the room alice left is gone");
         var fileless = expected.Single(s => s.Id == withFile.Id);
         Assert.That((fileless.Body, fileless.AttachmentIds, fileless.Deleted), Is.EqualTo(("a file", "", false)));
+        Assert.That(fileless.Reactions, Is.EqualTo($"🎉=2:{carol.User.Id},{bob.User.Id}"));
+        Assert.That(expected.Single(s => s.Id == away.Id).Reactions, Is.EqualTo($"❤️=1:{bob.User.Id} 👍=1:{alice.User.Id}"));
+        Assert.That(expected.Single(s => s.Id == hi.Id).Reactions, Is.EqualTo(""), "bob took his back");
+        Assert.That(expected.Single(s => s.Id == news.Id).Reactions, Is.EqualTo(""));
+        Assert.That(expected.Single(s => s.Id == oops.Id).Reactions, Is.EqualTo(""), "a tombstone has none");
         Assert.That(fileless.Version, Is.GreaterThan(withFile.Version), "the file's deletion changed it");
         Assert.That(expected.Single(s => s.Id == oops.Id).Deleted, Is.True);
         Assert.That(expected.Single(s => s.Id == online.Id).Deleted, Is.True);
@@ -78,11 +95,14 @@ public sealed class CatchUpTests : StorageTestBase
 
     /// <summary>
     /// A client's copy of alice's conversations: message id → latest state, applied from events
-    /// and from since= pages alike, each change only if its version is newer.
+    /// and from since= pages alike, each change only if its version is newer. Reactions are kept as
+    /// "emoji=count:userId,userId ..." and changed by ReactionChanged the way a client would: a new
+    /// emoji goes last, one whose count reaches 0 leaves, a user is added last or removed.
     /// </summary>
     private sealed class Replica : IAsyncDisposable
     {
-        public sealed record State(long Id, ConversationKey Conversation, long Version, string Body, string AttachmentIds, bool Deleted);
+        public sealed record State(long Id, ConversationKey Conversation, long Version, string Body, string AttachmentIds, bool Deleted,
+            string Reactions);
 
         private readonly Dictionary<long, State> _messages = new();
         private readonly Dictionary<ConversationKey, long> _versions = new();
@@ -115,8 +135,9 @@ public sealed class CatchUpTests : StorageTestBase
             {
                 var deleted = e.Deserialize<MessageDeletedEvent>(JsonSerializerOptions.Web)!;
                 replica.Apply(new State(deleted.MessageId, ConversationKey.Of(deleted.RoomId, deleted.SenderId, deleted.RecipientId),
-                    deleted.Version, "", "", Deleted: true));
+                    deleted.Version, "", "", Deleted: true, Reactions: ""));
             });
+            replica._connection.On<JsonElement>("ReactionChanged", e => replica.Apply(e.Deserialize<ReactionChangedEvent>(JsonSerializerOptions.Web)!));
             replica._connection.On<JsonElement>("ParticipantLeft", e =>
             {
                 var left = e.Deserialize<ParticipantLeftEvent>(JsonSerializerOptions.Web)!;
@@ -196,7 +217,39 @@ public sealed class CatchUpTests : StorageTestBase
 
         private void Apply(Message message) =>
             Apply(new State(message.Id, ConversationKey.Of(message.RoomId, message.SenderId, message.RecipientId), message.Version, message.Body,
-                string.Join(",", message.Attachments.Select(a => a.Id)), message.DeletedAt is not null));
+                string.Join(",", message.Attachments.Select(a => a.Id)), message.DeletedAt is not null,
+                string.Join(" ", message.Reactions.Select(r => $"{r.Emoji}={r.Count}:{string.Join(",", r.UserIds)}"))));
+
+        /// <summary>A reaction's event changes a message this copy holds: events come in version order, after the message's own.</summary>
+        private void Apply(ReactionChangedEvent changed)
+        {
+            lock (_messages)
+            {
+                if (!_messages.TryGetValue(changed.MessageId, out var held) || held.Version >= changed.Version)
+                    return;
+                var reactions = held.Reactions.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                    .Select(r => r.Split('=', ':'))
+                    .Select(r => (Emoji: r[0], Count: long.Parse(r[1]), UserIds: r[2].Split(',').Select(long.Parse).ToList()))
+                    .ToList();
+                var index = reactions.FindIndex(r => r.Emoji == changed.Emoji);
+                if (index < 0)
+                {
+                    reactions.Add((changed.Emoji, 0, []));
+                    index = reactions.Count - 1;
+                }
+                var userIds = reactions[index].UserIds;
+                if (!changed.Added)
+                    userIds.Remove(changed.UserId);
+                else if (userIds.Count < 50)
+                    userIds.Add(changed.UserId);
+                reactions[index] = (changed.Emoji, changed.Count, userIds);
+                Apply(held with
+                {
+                    Version = changed.Version,
+                    Reactions = string.Join(" ", reactions.Where(r => r.Count > 0).Select(r => $"{r.Emoji}={r.Count}:{string.Join(",", r.UserIds)}")),
+                });
+            }
+        }
 
         private void Apply(State state)
         {

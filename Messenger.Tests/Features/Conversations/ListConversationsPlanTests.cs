@@ -33,8 +33,8 @@ public sealed class ListConversationsPlanTests : TestBase
                 UserId = alice.User.Id, Limit = 50, BeforeAt = before, BeforeIsRoom = 0, BeforeKey = 0,
             })).Cast<IDictionary<string, object?>>().ToList();
 
-            var messageReads = plan.Where(r => r["table"]?.ToString() is "lm" or "m" or "d").ToList();
-            Assert.That(messageReads.Select(r => r["table"]), Is.EquivalentTo(new[] { "lm", "m", "d" }));
+            var messageReads = plan.Where(r => r["table"]?.ToString() is "lm" or "m" or "rt" or "d").ToList();
+            Assert.That(messageReads.Select(r => r["table"]), Is.EquivalentTo(new[] { "lm", "m", "rt", "d" }));
             foreach (var row in messageReads.Concat(plan.Where(r => r["table"]?.ToString() is "c" or "me" or "o")))
             {
                 Assert.That(row["type"]?.ToString(), Is.Not.EqualTo("ALL"), $"{row["table"]}: {string.Join(", ", row.Select(kv => $"{kv.Key}={kv.Value}"))}");
