@@ -59,9 +59,7 @@ test('alice and bob become friends and chat live with typing, presence, seen, ed
   await bob.context.close();
 });
 
-// Replies and reactions (replyToId, replyTo, reactions, ReactionChanged) are on the replies-reactions
-// branch, not yet on main: remove the fixme once it lands.
-test.fixme('a reply and reactions are seen on both sides', async ({ browser }, testInfo) => {
+test('a reply and reactions are seen on both sides', async ({ browser }, testInfo) => {
   const alice = await person(browser, 'carol', 'Carol');
   const bob = await person(browser, 'dave', 'Dave');
   await befriend(alice, bob);
