@@ -37,6 +37,7 @@ app.UseProblemResponses();
 app.UseAuthentication();
 app.UseRequestsInFlightLimit();
 app.UseAuthorization();
+app.UseWebClient();
 app.MapCarter();
 app.MapRealtime();
 app.MapApiDocs();

@@ -1,0 +1,141 @@
+import { expect, test } from '@playwright/test';
+import { befriend, docsScreenshot, finalScreenshot, messageBy, openFriendChat, person, png, send } from './helpers';
+
+test('alice and bob become friends and chat live with typing, presence, seen, edits, deletes and an image', async ({ browser }, testInfo) => {
+  const alice = await person(browser, 'alice', 'Alice');
+  const bob = await person(browser, 'bob', 'Bob');
+
+  // alice finds bob and asks; the request shows up for bob without reloading.
+  await alice.page.getByRole('link', { name: 'Friends' }).click();
+  await alice.page.getByLabel('Find people').fill('bob');
+  await alice.page.getByTestId('person-bob').getByRole('button', { name: 'Add friend' }).click();
+  await expect(alice.page.getByRole('list', { name: 'Outgoing requests' })).toContainText('Bob');
+  await expect(bob.page.getByTestId('requests-badge')).toHaveText('1');
+  await bob.page.getByRole('link', { name: /^Friends/ }).click();
+  await bob.page.getByRole('list', { name: 'Incoming requests' }).getByRole('button', { name: 'Accept' }).click();
+  await expect(alice.page.getByRole('list', { name: 'Friends' })).toContainText('Bob');
+
+  // alice writes; bob's inbox shows it unread, live; when bob reads it, alice sees "Seen".
+  await alice.page.getByRole('list', { name: 'Friends' }).getByRole('link', { name: 'Message' }).click();
+  await expect(alice.page.getByTestId('conversation-status')).toHaveText('online');
+  await send(alice, 'Hi Bob');
+  await expect(messageBy(alice.page, 'Hi Bob').getByTestId('message-status')).toHaveText('✓ Sent');
+  await expect(bob.page.getByRole('link', { name: 'Alice, 1 unread' })).toBeVisible();
+  await bob.page.getByRole('link', { name: 'Alice, 1 unread' }).click();
+  await expect(messageBy(bob.page, 'Hi Bob')).toBeVisible();
+  await expect(messageBy(alice.page, 'Hi Bob').getByTestId('message-status')).toHaveText('Seen');
+
+  // bob types (alice sees it) and answers.
+  await bob.page.getByRole('textbox', { name: 'Message', exact: true }).pressSequentially('Hello Al');
+  await expect(alice.page.getByTestId('conversation-status')).toHaveText('Bob is typing…');
+  await bob.page.getByRole('textbox', { name: 'Message', exact: true }).pressSequentially('ice');
+  await bob.page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+  await expect(messageBy(alice.page, 'Hello Alice')).toBeVisible();
+  await expect(alice.page.getByTestId('conversation-status')).toHaveText('online');
+
+  // alice edits her message and deletes another; bob sees both.
+  await messageBy(alice.page, 'Hi Bob').hover();
+  await messageBy(alice.page, 'Hi Bob').getByRole('button', { name: 'Edit' }).click();
+  await alice.page.getByRole('textbox', { name: 'Edit message' }).fill('Hi Bob, how are you?');
+  await alice.page.getByRole('textbox', { name: 'Edit message' }).press('Enter');
+  await expect(messageBy(bob.page, 'Hi Bob, how are you?')).toContainText('edited');
+  await send(alice, 'Wrong chat, sorry');
+  await expect(messageBy(bob.page, 'Wrong chat, sorry')).toBeVisible();
+  alice.page.once('dialog', (d) => void d.accept());
+  await messageBy(alice.page, 'Wrong chat, sorry').hover();
+  await messageBy(alice.page, 'Wrong chat, sorry').getByRole('button', { name: 'Delete' }).click();
+  await expect(bob.page.getByTestId('message').filter({ hasText: 'Message deleted' })).toHaveCount(1);
+  await expect(messageBy(bob.page, 'Wrong chat, sorry')).toHaveCount(0);
+
+  // An image with its upload; bob sees the preview inline.
+  await alice.page.getByTestId('file-input').setInputFiles({ name: 'checks.png', mimeType: 'image/png', buffer: png });
+  await expect(alice.page.getByRole('button', { name: 'Send' })).toBeEnabled();
+  await alice.page.getByRole('button', { name: 'Send' }).click();
+  await expect(bob.page.getByTestId('attachment-image')).toHaveAttribute('alt', 'checks.png');
+  await expect.poll(() => bob.page.getByTestId('attachment-image').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(48);
+
+  await finalScreenshot(testInfo, bob.page);
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test('a reply and reactions are seen on both sides', async ({ browser }, testInfo) => {
+  const alice = await person(browser, 'carol', 'Carol');
+  const bob = await person(browser, 'dave', 'Dave');
+  await befriend(alice, bob);
+  await openFriendChat(alice, bob);
+  await openFriendChat(bob, alice);
+  await send(alice, 'Lunch at noon? I found a place with a view.');
+  await expect(messageBy(bob.page, 'Lunch at noon?')).toBeVisible();
+  await alice.page.getByTestId('file-input').setInputFiles({ name: 'view.png', mimeType: 'image/png', buffer: png });
+  await alice.page.getByRole('button', { name: 'Send' }).click();
+  await expect(bob.page.getByTestId('attachment-image')).toBeVisible();
+
+  // bob replies to the question; both see the quote.
+  await messageBy(bob.page, 'Lunch at noon?').hover();
+  await messageBy(bob.page, 'Lunch at noon?').getByRole('button', { name: 'Reply' }).click();
+  await expect(bob.page.getByTestId('replying')).toContainText('Replying to Carol');
+  await send(bob, 'Yes! See you there');
+  await expect(messageBy(alice.page, 'Yes! See you there').getByTestId('reply-quote')).toContainText('Lunch at noon?');
+  await expect(messageBy(bob.page, 'Yes! See you there').getByTestId('reply-quote')).toContainText('Carol');
+
+  // Reactions from both; counts agree on both sides.
+  await messageBy(alice.page, 'Yes! See you there').hover();
+  await messageBy(alice.page, 'Yes! See you there').getByRole('button', { name: 'React', exact: true }).click();
+  await alice.page.getByRole('menuitem', { name: 'React 👍' }).click();
+  await expect(messageBy(bob.page, 'Yes! See you there').getByTestId('reaction')).toHaveText('👍 1');
+  await messageBy(bob.page, 'Yes! See you there').getByTestId('reaction').click();
+  await expect(messageBy(alice.page, 'Yes! See you there').getByTestId('reaction')).toHaveText('👍 2');
+  await messageBy(bob.page, 'Lunch at noon?').hover();
+  await messageBy(bob.page, 'Lunch at noon?').getByRole('button', { name: 'React', exact: true }).click();
+  await bob.page.getByRole('menuitem', { name: 'React 🎉' }).click();
+  await expect(messageBy(alice.page, 'Lunch at noon?').getByTestId('reaction')).toHaveText('🎉 1');
+
+  await alice.page.mouse.move(0, 0);
+  await docsScreenshot(alice.page, 'conversation.png');
+  await finalScreenshot(testInfo, alice.page);
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test('a private room: alice invites bob, bob accepts live and they chat there', async ({ browser }, testInfo) => {
+  const alice = await person(browser, 'erin', 'Erin');
+  const bob = await person(browser, 'frank', 'Frank');
+  await befriend(alice, bob);
+
+  await alice.page.getByRole('link', { name: 'Rooms' }).click();
+  await alice.page.getByLabel('Name').fill('Weekend trip');
+  await alice.page.getByLabel('Description').fill('Plans for Saturday');
+  await alice.page.getByLabel('Private (invite only)').check();
+  await alice.page.getByRole('button', { name: 'Create room' }).click();
+  await expect(alice.page.getByRole('heading', { name: 'Weekend trip' })).toBeVisible();
+  await alice.page.getByRole('button', { name: 'Members' }).click();
+  await alice.page.getByLabel('Invite a friend').selectOption({ label: 'Frank (@frank)' });
+  await alice.page.getByRole('button', { name: 'Invite', exact: true }).click();
+  await expect(alice.page.getByRole('status')).toHaveText('Invited Frank.');
+
+  await expect(bob.page.getByTestId('invites-badge')).toHaveText('1');
+  await bob.page.getByRole('link', { name: /^Rooms/ }).click();
+  await bob.page.getByRole('list', { name: 'Invitations' }).getByRole('button', { name: 'Accept' }).click();
+  await expect(bob.page.getByRole('heading', { name: 'Weekend trip' })).toBeVisible();
+  await expect(alice.page.getByRole('complementary', { name: 'Room members' })).toContainText('Frank');
+
+  await send(bob, 'Count me in!');
+  await expect(messageBy(alice.page, 'Count me in!')).toBeVisible();
+  await send(alice, 'Great, bring boots');
+  await expect(messageBy(bob.page, 'Great, bring boots')).toBeVisible();
+
+  // bob steps away; two conversations collect unread messages in his inbox.
+  await bob.page.getByRole('link', { name: 'Friends' }).click();
+  await send(alice, 'We leave at 8');
+  await openFriendChat(alice, bob);
+  await send(alice, 'Also, can you bring the map?');
+  await send(alice, 'And snacks');
+  await bob.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Chats/ }).click();
+  await expect(bob.page.getByRole('link', { name: 'Erin, 2 unread' })).toBeVisible();
+  await expect(bob.page.getByRole('link', { name: 'Weekend trip, 1 unread' })).toBeVisible();
+  await docsScreenshot(bob.page, 'inbox.png');
+  await finalScreenshot(testInfo, bob.page);
+  await alice.context.close();
+  await bob.context.close();
+});

@@ -1,0 +1,128 @@
+import { expect, test } from '@playwright/test';
+import { befriend, finalScreenshot, messageBy, openFriendChat, person, send } from './helpers';
+
+test('someone registers in the form, stays signed in across a reload and two tabs refreshing at once, and signs out', async ({ browser }, testInfo) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto('/app/');
+  await page.getByRole('link', { name: 'Create an account' }).click();
+  await page.getByLabel('Username').fill('x');
+  await page.getByLabel('Email').fill('not-an-email');
+  await page.getByLabel('Password').fill('short');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  // The API's field errors show at their fields.
+  await expect(page.getByLabel('Username')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByLabel('Password')).toHaveAttribute('aria-invalid', 'true');
+  await page.getByLabel('Username').fill('grace');
+  await page.getByLabel('Email').fill('grace@example.com');
+  await page.getByLabel('Display name (optional)').fill('Grace Hopper');
+  await page.getByLabel('Password').fill('password123');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('link', { name: 'Your profile' })).toContainText('Grace Hopper');
+
+  await page.reload();
+  await expect(page.getByRole('link', { name: 'Your profile' })).toContainText('Grace Hopper');
+
+  // A second tab; both refresh at the same moment, three times. The server revokes a session whose
+  // refresh token is used twice, so without the cross-tab lock one of these rounds would sign both out.
+  const second = await context.newPage();
+  await second.goto('/app/friends');
+  await expect(second.getByRole('heading', { name: 'Friends', exact: true })).toBeVisible();
+  for (let round = 0; round < 3; round++) {
+    const tokens = await Promise.all([page, second].map((p) => p.evaluate(() => (window as unknown as { messengerRefresh: () => Promise<string | null> }).messengerRefresh())));
+    expect(tokens.every((t) => typeof t === 'string' && t.length > 20)).toBe(true);
+  }
+  await page.reload();
+  await second.reload();
+  await expect(page.getByRole('link', { name: 'Your profile' })).toBeVisible();
+  await expect(second.getByRole('heading', { name: 'Friends', exact: true })).toBeVisible();
+
+  // Sign out ends the session in every tab; a reload stays signed out.
+  await page.getByRole('link', { name: 'Your profile' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await expect(second.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+
+  // Signing in with the email works too; a wrong password says so.
+  await page.getByLabel('Username or email').fill('grace@example.com');
+  await page.getByLabel('Password').fill('wrong-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toBeVisible();
+  await page.getByLabel('Password').fill('password123');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('link', { name: 'Your profile' })).toBeVisible();
+  await finalScreenshot(testInfo, page);
+  await context.close();
+});
+
+test("alice's second tab clears its unread badge when the first one reads", async ({ browser }, testInfo) => {
+  const alice = await person(browser, 'heidi', 'Heidi');
+  const bob = await person(browser, 'ivan', 'Ivan');
+  await befriend(alice, bob);
+  // The second tab is a phone-sized window: the inbox alone, full width.
+  const tab2 = await alice.context.newPage();
+  await tab2.setViewportSize({ width: 360, height: 740 });
+  await tab2.goto('/app/');
+  await openFriendChat(bob, alice);
+  await send(bob, 'Are you there?');
+  await send(bob, 'Ping');
+  await expect(alice.page.getByRole('link', { name: 'Ivan, 2 unread' })).toBeVisible();
+  await expect(tab2.getByRole('link', { name: 'Ivan, 2 unread' })).toBeVisible();
+  await alice.page.getByRole('link', { name: 'Ivan, 2 unread' }).click();
+  await expect(messageBy(alice.page, 'Ping')).toBeVisible();
+  await expect(tab2.getByRole('link', { name: 'Ivan', exact: true })).toBeVisible();
+  await expect(tab2.getByTestId('unread-badge')).toHaveCount(0);
+  await finalScreenshot(testInfo, tab2);
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test('bob goes offline while alice sends, edits and deletes; back online he sees exactly the final state', async ({ browser }, testInfo) => {
+  const alice = await person(browser, 'judy', 'Judy');
+  const bob = await person(browser, 'mallory', 'Mallory');
+  await befriend(alice, bob);
+  await openFriendChat(alice, bob);
+  await openFriendChat(bob, alice);
+  await send(alice, 'Before the tunnel');
+  await expect(messageBy(bob.page, 'Before the tunnel')).toBeVisible();
+
+  await bob.context.setOffline(true);
+  await expect(bob.page.getByTestId('offline-banner')).toBeVisible();
+  // bob writes while offline: queued, sent once when he is back.
+  await send(bob, 'Written in the tunnel');
+  await expect(bob.page.getByTestId('pending-message')).toContainText('Waiting for connection');
+
+  await send(alice, 'First while you were away');
+  await send(alice, 'Second, to be edited');
+  await send(alice, 'Third, to be deleted');
+  await messageBy(alice.page, 'Second, to be edited').hover();
+  await messageBy(alice.page, 'Second, to be edited').getByRole('button', { name: 'Edit' }).click();
+  await alice.page.getByRole('textbox', { name: 'Edit message' }).fill('Second, edited');
+  await alice.page.getByRole('textbox', { name: 'Edit message' }).press('Enter');
+  alice.page.once('dialog', (d) => void d.accept());
+  await messageBy(alice.page, 'Third, to be deleted').hover();
+  await messageBy(alice.page, 'Third, to be deleted').getByRole('button', { name: 'Delete' }).click();
+  await messageBy(alice.page, 'Before the tunnel').hover();
+  await messageBy(alice.page, 'Before the tunnel').getByRole('button', { name: 'Edit' }).click();
+  await alice.page.getByRole('textbox', { name: 'Edit message' }).fill('Before the tunnel (edited)');
+  await alice.page.getByRole('textbox', { name: 'Edit message' }).press('Enter');
+  await expect(alice.page.getByTestId('message').filter({ hasText: 'Message deleted' })).toHaveCount(1);
+
+  await bob.context.setOffline(false);
+  await expect(bob.page.getByTestId('offline-banner')).toHaveCount(0);
+  const bodies = bob.page.getByTestId('message');
+  await expect(bodies).toHaveText([
+    /Before the tunnel \(edited\)/, /First while you were away/, /Second, edited/, /Message deleted/, /Written in the tunnel/,
+  ]);
+  await expect(bob.page.getByTestId('pending-message')).toHaveCount(0);
+  await expect(alice.page.getByTestId('message').filter({ hasText: 'Written in the tunnel' })).toHaveCount(1);
+  await bob.page.reload();
+  await expect(bob.page.getByTestId('message')).toHaveText([
+    /Before the tunnel \(edited\)/, /First while you were away/, /Second, edited/, /Message deleted/, /Written in the tunnel/,
+  ]);
+  await finalScreenshot(testInfo, bob.page);
+  await alice.context.close();
+  await bob.context.close();
+});
