@@ -90,9 +90,7 @@ public sealed class Testing
         await using var db = new MySqlConnection(ConnectionString);
         await db.OpenAsync();
         await _respawner.ResetAsync(db);
-        Service<LoginThrottle>().Clear();
-        Service<RegistrationThrottle>().Clear();
-        Service<PasswordCheckThrottle>().Clear();
+        await Service<IAttemptCounter>().ClearAsync();
     }
 
     public static T Service<T>() where T : notnull => _factory.Services.GetRequiredService<T>();

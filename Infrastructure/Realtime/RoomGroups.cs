@@ -7,13 +7,12 @@ namespace Messenger.Infrastructure.Realtime;
 /// changes move all of a user's connections at once, so a join or leave takes effect without
 /// reconnecting.
 /// </summary>
-public sealed class RoomGroups(IHubContext<ChatHub, IChatClient> hub, IConnectionTracker connections)
+public sealed class RoomGroups(IHubContext<ChatHub, IChatClient> hub, IConnectionTracker connections, ITurns turns)
 {
-    // Group changes of one user run one at a time, each after its change is committed and each
-    // reading the committed state, so the last one to run leaves the groups as the database says:
-    // a connection opening while its user leaves a room cannot re-add itself afterwards, nor can a
-    // join that loses a race with a leave. (Per process: several instances need a shared lock.)
-    private readonly OneAtATime<long> _users = new();
+    // Group changes of one user run one at a time, on every instance (a turn in Redis when there are
+    // several), each after its change is committed and each reading the committed state, so the last
+    // one to run leaves the groups as the database says: a connection opening while its user leaves
+    // a room cannot re-add itself afterwards, nor can a join that loses a race with a leave.
 
     public static string Name(long roomId) => $"room:{roomId}";
 
@@ -46,7 +45,7 @@ public sealed class RoomGroups(IHubContext<ChatHub, IChatClient> hub, IConnectio
 
     private async Task WithUserLockAsync(long userId, Func<Task> change)
     {
-        using (await _users.EnterAsync(userId))
+        using (await turns.EnterAsync($"groups:{userId}"))
             await change();
     }
 }

@@ -15,13 +15,13 @@ public static class Disconnect
 {
     public sealed record Command(long UserId, string ConnectionId) : IRequest<Unit>;
 
-    public sealed class Handler(MySqlDataSource db, IConnectionTracker connections, PresenceOrder presence, TypingTracker typing, RoomGroups rooms,
+    public sealed class Handler(MySqlDataSource db, IConnectionTracker connections, PresenceOrder presence, ITypingTracker typing, RoomGroups rooms,
         IHubContext<ChatHub, IChatClient> hub)
         : IRequestHandler<Command, Unit>
     {
         public async Task<Unit> Handle(Command command, CancellationToken cancellationToken)
         {
-            foreach (var target in typing.Forget(command.ConnectionId))
+            foreach (var target in await typing.ForgetAsync(command.ConnectionId))
                 await (await hub.Clients.TypingAudienceAsync(rooms, command.UserId, target)).TypingStopped(new TypingEvent(target.RoomId, command.UserId));
 
             using var turn = await presence.EnterAsync(command.UserId, cancellationToken);
