@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Messenger.Tests;
 
@@ -22,7 +20,7 @@ public sealed class S3rverProcess : IDisposable
         _binary = Path.Combine(root?.FullName ?? "", ".local", "s3rver", "node_modules", ".bin", "s3rver");
         if (!File.Exists(_binary))
             Assert.Fail($"{_binary} is missing; run scripts/services.sh, which installs it.");
-        Port = FreePort();
+        Port = Testing.FreePort();
         Directory = System.IO.Directory.CreateTempSubdirectory("messenger-s3rver-").FullName;
     }
 
@@ -97,12 +95,5 @@ public sealed class S3rverProcess : IDisposable
     {
         Stop();
         System.IO.Directory.Delete(Directory, recursive: true);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

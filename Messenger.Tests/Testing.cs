@@ -93,6 +93,14 @@ public sealed class Testing
         await Service<IAttemptCounter>().ClearAsync();
     }
 
+    /// <summary>A port nothing listens on right now, for a server of a test's own.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     public static T Service<T>() where T : notnull => _factory.Services.GetRequiredService<T>();
 
     /// <summary>Sends a command through the real MediatR pipeline (validation included), as an endpoint would.</summary>
