@@ -10,12 +10,16 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+# The perf tool sits beside the main checkout (../shared/perf); elsewhere (a worktree) name it.
 perf="${PERF_TOOL:-$root/../shared/perf}"
+[ -d "$perf" ] || { echo "bench-cluster: no perf tool at $perf; set PERF_TOOL" >&2; exit 1; }
 export PERF_DATA=${PERF_DATA:-/tmp/messenger-perf}
 tool=$PERF_DATA/tool
 mkdir -p "$tool" "$PERF_DATA/logs"
 (cd "$perf" && tar --exclude=node_modules -cf - .) | (cd "$tool" && tar -xf -)
 [ -d "$tool/loadgen/node_modules" ] || (cd "$tool/loadgen" && npm ci --no-audit --no-fund >/dev/null)
+started_db=0
+"$tool/scripts/mariadb.sh" pid >/dev/null 2>&1 || started_db=1
 "$tool/scripts/mariadb.sh" start >/dev/null
 db_pid=$("$tool/scripts/mariadb.sh" pid)
 "$root/scripts/services.sh" >/dev/null
@@ -33,7 +37,11 @@ cluster=
 stop_cluster() {
   if [ -n "$cluster" ]; then kill "$cluster" 2>/dev/null || true; wait "$cluster" 2>/dev/null || true; cluster=; fi
 }
-trap stop_cluster EXIT
+stop_all() {
+  stop_cluster
+  if [ "$started_db" = 1 ]; then "$tool/scripts/mariadb.sh" stop >/dev/null || true; fi
+}
+trap stop_all EXIT
 
 for rep in $(seq 1 "${REPS:-1}"); do
   for config in ${CONFIGS:-one one-redis two}; do
