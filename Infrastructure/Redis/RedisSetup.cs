@@ -38,6 +38,8 @@ public static class RedisSetup
             return services;
         }
 
+        if (options.SweepIntervalSeconds <= 0)
+            throw new InvalidOperationException($"{Redis.RedisOptions.Section}:SweepIntervalSeconds must be positive.");
         services.AddSingleton(options);
         services.AddSingleton<RedisConnection>();
         services.Configure<Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisOptions>(o =>

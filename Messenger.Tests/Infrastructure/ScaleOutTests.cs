@@ -194,6 +194,8 @@ public sealed class ScaleOutTests : TestBase
         redis.Kill();
         var missed = await PostMessageAsync(aliceOnA, bob, "while Redis is down");
         Assert.That((await b.Client().GetAsync("/health/ready")).StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+        Assert.CatchAsync(async () => await b.ConnectAsync(bob.AccessToken), "a new hub connection is refused while Redis is down");
+        Assert.That(bobOnB.IsOpen, Is.True, "an open one stays");
         await redis.StartAsync();
 
         // The multiplexers reconnect and resubscribe on their own; keep sending until one arrives.
