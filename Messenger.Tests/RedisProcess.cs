@@ -17,15 +17,8 @@ public sealed class RedisProcess : IDisposable
 
     public async Task StartAsync()
     {
-        _process = Process.Start(new ProcessStartInfo("redis-server", ["--bind", "127.0.0.1", "--port", Port.ToString(), "--save", "", "--appendonly", "no"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _process = ChildProcesses.Start(new ProcessStartInfo("redis-server",
+            ["--bind", "127.0.0.1", "--port", Port.ToString(), "--save", "", "--appendonly", "no"]));
         for (var attempt = 0; attempt < 100; attempt++)
         {
             try
@@ -47,8 +40,7 @@ public sealed class RedisProcess : IDisposable
     {
         if (_process is null)
             return;
-        _process.Kill(entireProcessTree: true);
-        _process.WaitForExit();
+        ChildProcesses.Kill(_process);
         _process.Dispose();
         _process = null;
     }
@@ -84,12 +76,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         var dll = Path.Combine(root!.FullName, "bin", configuration, "net10.0", "Messenger.dll");
         var port = Testing.FreePort();
         var address = new Uri($"http://127.0.0.1:{port}");
-        var start = new ProcessStartInfo("dotnet", [dll])
-        {
-            WorkingDirectory = root.FullName,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        var start = new ProcessStartInfo("dotnet", [dll]) { WorkingDirectory = root.FullName };
         var settings = Testing.TestSettings();
         foreach (var (key, value) in changes)
             settings[key] = value;
@@ -97,11 +84,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             start.Environment[key.Replace(":", "__")] = value;
         start.Environment["ASPNETCORE_URLS"] = address.ToString();
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var process = ChildProcesses.Start(start);
         using var http = new HttpClient { BaseAddress = address };
         for (var attempt = 0; attempt < 300 && !process.HasExited; attempt++)
         {
@@ -115,18 +98,13 @@ public sealed class ServiceProcess : IAsyncDisposable
             }
             await Task.Delay(100);
         }
-        process.Kill(entireProcessTree: true);
+        ChildProcesses.Kill(process);
         Assert.Fail($"{dll} did not answer on {address}.");
         throw new InvalidOperationException();
     }
 
     /// <summary>SIGKILL: no shutdown, no disconnects, no last heartbeat.</summary>
-    public void Kill()
-    {
-        if (!_process.HasExited)
-            _process.Kill(entireProcessTree: true);
-        _process.WaitForExit();
-    }
+    public void Kill() => ChildProcesses.Kill(_process);
 
     public ValueTask DisposeAsync()
     {

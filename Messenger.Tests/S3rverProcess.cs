@@ -35,16 +35,8 @@ public sealed class S3rverProcess : IDisposable
     {
         if (_process is { HasExited: false })
             return;
-        _process = Process.Start(new ProcessStartInfo(_binary,
-            ["--directory", Directory, "--address", "127.0.0.1", "--port", Port.ToString(), "--silent"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _process = ChildProcesses.Start(new ProcessStartInfo(_binary,
+            ["--directory", Directory, "--address", "127.0.0.1", "--port", Port.ToString(), "--silent"]));
         using var http = new HttpClient();
         for (var attempt = 0; attempt < 100; attempt++)
         {
@@ -65,8 +57,7 @@ public sealed class S3rverProcess : IDisposable
     {
         if (_process is null)
             return;
-        _process.Kill(entireProcessTree: true);
-        _process.WaitForExit();
+        ChildProcesses.Kill(_process);
         _process.Dispose();
         _process = null;
     }

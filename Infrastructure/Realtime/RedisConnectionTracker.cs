@@ -27,31 +27,23 @@ public sealed class RedisConnectionTracker(RedisConnection redis, InProcessConne
         return 0
         """);
 
-    public async Task<bool> ConnectedAsync(long userId, string connectionId)
-    {
-        var firstHere = await local.ConnectedAsync(userId, connectionId);
-        try
-        {
-            return (bool)await redis.Database.ScriptEvaluateAsync(Connect, Parameters(redis.InstanceId, userId, connectionId));
-        }
-        catch (Exception e) when (RedisConnection.IsOutage(e))
-        {
-            redis.Failed("presence", e);
-            return firstHere;
-        }
-    }
+    public async Task<bool> ConnectedAsync(long userId, string connectionId) =>
+        await ChangeAsync(Connect, userId, connectionId, await local.ConnectedAsync(userId, connectionId));
 
-    public async Task<bool> DisconnectedAsync(long userId, string connectionId)
+    public async Task<bool> DisconnectedAsync(long userId, string connectionId) =>
+        await ChangeAsync(Disconnect, userId, connectionId, await local.DisconnectedAsync(userId, connectionId));
+
+    /// <summary>Redis's answer, or, with Redis away, this instance's own (<paramref name="answerHere"/>).</summary>
+    private async Task<bool> ChangeAsync(LuaScript change, long userId, string connectionId, bool answerHere)
     {
-        var lastHere = await local.DisconnectedAsync(userId, connectionId);
         try
         {
-            return (bool)await redis.Database.ScriptEvaluateAsync(Disconnect, Parameters(redis.InstanceId, userId, connectionId));
+            return (bool)await redis.Database.ScriptEvaluateAsync(change, Parameters(redis.InstanceId, userId, connectionId));
         }
         catch (Exception e) when (RedisConnection.IsOutage(e))
         {
             redis.Failed("presence", e);
-            return lastHere;
+            return answerHere;
         }
     }
 
