@@ -71,11 +71,23 @@ public sealed class RedisTurns(RedisConnection redis) : ITurns
     {
         public void Dispose()
         {
-            // Sent before the local turn is handed on, and on the same connection as the next
-            // holder's SET, so Redis sees the release first. Not awaited: a lost release only
-            // delays the next holder until the lease expires.
-            _ = redis.Database.ScriptEvaluateAsync(Release, new { key, token }, CommandFlags.FireAndForget);
+            // Sent before the local turn is handed on, so a next holder here finds the key free
+            // (or polls a millisecond). Not waited for: a lost release only delays the next holder
+            // until the lease expires.
+            _ = ReleaseAsync();
             local.Dispose();
+        }
+
+        private async Task ReleaseAsync()
+        {
+            try
+            {
+                await redis.Database.ScriptEvaluateAsync(Release, new { key, token });
+            }
+            catch (Exception e) when (RedisConnection.IsOutage(e))
+            {
+                redis.Failed("turn", e);
+            }
         }
     }
 }
