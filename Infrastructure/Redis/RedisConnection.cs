@@ -48,7 +48,9 @@ public sealed class RedisConnection : IDisposable
         "messenger_redis_failures_total", "Redis calls that failed (Redis unreachable or too slow), by what was being done; the instance carried on alone.",
         "operation");
 
+    private const long LogEvery = 5_000;
     private readonly ILogger<RedisConnection> _logger;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _lastLogged = new();
 
     public RedisConnection(RedisOptions options, ILogger<RedisConnection> logger)
     {
@@ -76,10 +78,15 @@ public sealed class RedisConnection : IDisposable
     /// <summary>True for the exceptions that mean Redis is not answering, which callers survive.</summary>
     public static bool IsOutage(Exception e) => e is RedisException or RedisTimeoutException or ObjectDisposedException;
 
+    /// <summary>Counts every failure; logs one per operation every few seconds, as an outage fails every call.</summary>
     public void Failed(string operation, Exception e)
     {
         Failures.WithLabels(operation).Inc();
-        _logger.LogWarning("Redis {Operation} failed, carrying on with this instance alone: {Error}", operation, e.Message);
+        var now = Environment.TickCount64;
+        var last = _lastLogged.GetOrAdd(operation, now - LogEvery);
+        if (now - last >= LogEvery && _lastLogged.TryUpdate(operation, now, last))
+            _logger.LogWarning("Redis {Operation} failed, carrying on with this instance alone (messenger_redis_failures_total counts each): {Error}",
+                operation, e.Message);
     }
 
     public void Dispose() => Multiplexer.Dispose();
