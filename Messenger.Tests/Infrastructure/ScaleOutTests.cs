@@ -4,6 +4,7 @@ using Messenger.Features.Friends;
 using Messenger.Features.Messages;
 using Messenger.Features.Rooms.JoinRoom;
 using Messenger.Infrastructure.Realtime;
+using StackExchange.Redis;
 using static Messenger.Tests.Testing;
 
 namespace Messenger.Tests.Infrastructure;
@@ -29,11 +30,24 @@ public sealed class ScaleOutTests : TestBase
         return settings;
     }
 
-    private static string NewPrefix() => $"{Environment.GetEnvironmentVariable("MESSENGER_TEST_DATABASE") ?? "messenger_test"}:{Guid.NewGuid():N}";
+    private string _prefix = "";
 
-    private static (OwnService A, OwnService B) TwoInstances(string redis, IReadOnlyDictionary<string, string?>? changes = null)
+    [SetUp]
+    public void NewPrefix() => _prefix = $"{Environment.GetEnvironmentVariable("MESSENGER_TEST_DATABASE") ?? "messenger_test"}:{Guid.NewGuid():N}";
+
+    /// <summary>What the test's instances left in the shared Redis (the list of instances, throttle windows) goes with it.</summary>
+    [TearDown]
+    public async Task ForgetKeysAsync()
     {
-        var settings = Cluster(redis, NewPrefix(), changes);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(RedisProcess.Shared);
+        foreach (var server in redis.GetServers())
+            await foreach (var key in server.KeysAsync(pattern: _prefix + ":*"))
+                await redis.GetDatabase().KeyDeleteAsync(key);
+    }
+
+    private (OwnService A, OwnService B) TwoInstances(string redis, IReadOnlyDictionary<string, string?>? changes = null)
+    {
+        var settings = Cluster(redis, _prefix, changes);
         return (new OwnService(settings), new OwnService(settings));
     }
 
@@ -156,7 +170,7 @@ public sealed class ScaleOutTests : TestBase
     public async Task The_users_of_an_instance_stopped_hard_are_shown_offline_within_the_bound()
     {
         var (alice, bob) = await FriendsAsync("alice", "bob");
-        var settings = Cluster(RedisProcess.Shared, NewPrefix());
+        var settings = Cluster(RedisProcess.Shared, _prefix);
         await using var a = new OwnService(settings);
         await using var b = await ServiceProcess.StartAsync(settings);
         await using var aliceOnA = await a.ConnectAsync(alice.AccessToken);
