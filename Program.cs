@@ -7,6 +7,7 @@ using Messenger.Infrastructure.Errors;
 using Messenger.Infrastructure.Mediator;
 using Messenger.Infrastructure.Observability;
 using Messenger.Infrastructure.RateLimits;
+using Messenger.Infrastructure.Redis;
 using Messenger.Infrastructure.Realtime;
 using Messenger.Infrastructure.Storage;
 
@@ -22,8 +23,9 @@ builder.Services.AddApiJson();
 builder.Services.AddProxyForwarding(builder.Configuration);
 builder.Services.AddTokenAuth(builder.Configuration, builder.Environment);
 builder.Services.AddApiDocs();
-builder.Services.AddHealth();
+builder.Services.AddHealth(builder.Configuration);
 builder.Services.AddRealtime(builder.Configuration);
+builder.Services.AddSharedState(builder.Configuration);
 builder.Services.AddSendRateLimit(builder.Configuration);
 builder.Services.AddRateLimits(builder.Configuration);
 builder.Services.AddCarter();

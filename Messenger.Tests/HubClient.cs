@@ -79,6 +79,10 @@ public sealed class HubClient : IAsyncDisposable
         }
     }
 
+    /// <summary>The next <paramref name="eventName"/> event; throws OperationCanceledException when <paramref name="cancellationToken"/> fires first.</summary>
+    public async Task<T?> NextOrNullAsync<T>(string eventName, CancellationToken cancellationToken) =>
+        (await Channel(eventName).Reader.ReadAsync(cancellationToken)).Deserialize<T>(JsonSerializerOptions.Web);
+
     /// <summary>
     /// Asserts that no <paramref name="eventName"/> arrived. Callers first await an event that the
     /// server sends after the one that must not come, or give the server a moment.

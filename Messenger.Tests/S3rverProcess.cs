@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Messenger.Tests;
 
@@ -22,7 +20,7 @@ public sealed class S3rverProcess : IDisposable
         _binary = Path.Combine(root?.FullName ?? "", ".local", "s3rver", "node_modules", ".bin", "s3rver");
         if (!File.Exists(_binary))
             Assert.Fail($"{_binary} is missing; run scripts/services.sh, which installs it.");
-        Port = FreePort();
+        Port = Testing.FreePort();
         Directory = System.IO.Directory.CreateTempSubdirectory("messenger-s3rver-").FullName;
     }
 
@@ -37,16 +35,8 @@ public sealed class S3rverProcess : IDisposable
     {
         if (_process is { HasExited: false })
             return;
-        _process = Process.Start(new ProcessStartInfo(_binary,
-            ["--directory", Directory, "--address", "127.0.0.1", "--port", Port.ToString(), "--silent"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _process = ChildProcesses.Start(new ProcessStartInfo(_binary,
+            ["--directory", Directory, "--address", "127.0.0.1", "--port", Port.ToString(), "--silent"]));
         using var http = new HttpClient();
         for (var attempt = 0; attempt < 100; attempt++)
         {
@@ -67,8 +57,7 @@ public sealed class S3rverProcess : IDisposable
     {
         if (_process is null)
             return;
-        _process.Kill(entireProcessTree: true);
-        _process.WaitForExit();
+        ChildProcesses.Kill(_process);
         _process.Dispose();
         _process = null;
     }
@@ -97,12 +86,5 @@ public sealed class S3rverProcess : IDisposable
     {
         Stop();
         System.IO.Directory.Delete(Directory, recursive: true);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -90,9 +90,15 @@ public sealed class Testing
         await using var db = new MySqlConnection(ConnectionString);
         await db.OpenAsync();
         await _respawner.ResetAsync(db);
-        Service<LoginThrottle>().Clear();
-        Service<RegistrationThrottle>().Clear();
-        Service<PasswordCheckThrottle>().Clear();
+        await Service<IAttemptCounter>().ClearAsync();
+    }
+
+    /// <summary>A port nothing listens on right now, for a server of a test's own.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public static T Service<T>() where T : notnull => _factory.Services.GetRequiredService<T>();

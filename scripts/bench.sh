@@ -2,9 +2,11 @@
 # Runs every benchmark against a Release build of the service on 127.0.0.1:5090 with a database
 # of its own (messenger_bench, recreated each run), and prints the figures. Takes ~10 minutes.
 # Usage: scripts/bench.sh [argon2|logins|history|conversations|search|fanout ...]   (default: all six)
+#        scripts/bench.sh cluster   (../shared/perf's W1 and W2 through the proxy: see scripts/bench-cluster.sh)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+[ "${1:-}" = cluster ] && exec "$root/scripts/bench-cluster.sh"
 "$root/scripts/services.sh"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 benches=("$@"); [ ${#benches[@]} -gt 0 ] || benches=(argon2 logins history conversations search fanout)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs (when missing) and starts the local MariaDB and s3rver this project uses in
+# Installs (when missing) and starts the local MariaDB, s3rver and Redis this project uses in
 # development and tests. Idempotent: a service that already answers is left alone. What it
 # starts, it records in .local/pids/ for scripts/stop.sh.
 set -euo pipefail
@@ -7,6 +7,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 local_dir="$root/.local"
 db_port="${MESSENGER_DB_PORT:-3307}"
 s3_port="${MESSENGER_S3_PORT:-4568}"
+redis_port="${MESSENGER_REDIS_PORT:-6380}"
 db_user=messenger
 db_password=dev-only-password
 pids="$local_dir/pids"
@@ -17,6 +18,8 @@ command -v mariadbd >/dev/null 2>&1 || need_apt+=(mariadb-server)
 command -v mariadb >/dev/null 2>&1 || need_apt+=(mariadb-client)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+# Redis carries the shared state of several instances (scripts/cluster.sh, the two-instance tests).
+command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 # The README's curl walkthrough reads ids and tokens out of the JSON with jq.
 command -v jq >/dev/null 2>&1 || need_apt+=(jq)
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -88,4 +91,20 @@ else
   for _ in $(seq 1 40); do s3_answers && break; sleep 0.25; done
   s3_answers || { echo "services: s3rver did not start; see $s3dir/s3rver.log" >&2; exit 1; }
   echo "services: s3rver started on 127.0.0.1:$s3_port"
+fi
+
+redis_answers() { [ "$(redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null)" = PONG ]; }
+
+if redis_answers; then
+  echo "services: Redis already answers on 127.0.0.1:$redis_port"
+else
+  mkdir -p "$local_dir/redis"
+  # Not Debian's service (port 6379, system-wide): one of this checkout's own, in the foreground of
+  # its nohup so its pid is the one recorded. State is rebuilt by the instances, so no snapshots.
+  nohup redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$local_dir/redis" \
+    --save "" --appendonly no --logfile "$local_dir/redis/redis.log" >/dev/null 2>&1 &
+  echo $! >"$pids/redis.pid"
+  for _ in $(seq 1 40); do redis_answers && break; sleep 0.25; done
+  redis_answers || { echo "services: Redis did not start; see $local_dir/redis/redis.log" >&2; exit 1; }
+  echo "services: Redis started on 127.0.0.1:$redis_port"
 fi

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stops the MariaDB and s3rver that scripts/services.sh (and so run.sh and test.sh) started from
+# Stops the MariaDB, s3rver and Redis that scripts/services.sh (and so run.sh and test.sh) started from
 # this checkout, by the pids it recorded in .local/pids/. Nothing else is touched: a service that
 # was already running when services.sh ran (another checkout's, say) was not recorded, a pid
 # file whose process is gone is dropped, and a pid that now belongs to some other program (the
@@ -44,3 +44,4 @@ stop() {
 
 stop mariadb mariadbd "--datadir=$local_dir/mariadb/data"
 stop s3rver s3rver "--directory $local_dir/s3rver/data"
+stop redis redis-server "127.0.0.1:${MESSENGER_REDIS_PORT:-6380}"

@@ -1,5 +1,5 @@
-using System.Threading.RateLimiting;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.RateLimits;
 using Microsoft.Extensions.Options;
 
 namespace Messenger.Features.Messages;
@@ -13,30 +13,18 @@ public sealed class SendRateLimitOptions
 
 /// <summary>
 /// Per-user token bucket for sending, shared by both send slices and so by REST and the hub:
-/// a burst of SendBurst messages, refilled over SendWindowSeconds. In-process, like presence.
+/// a burst of SendBurst messages, refilled over SendWindowSeconds. Shared by every instance when
+/// they share Redis (see ITokenBuckets).
 /// </summary>
-public sealed class SendRateLimit(IOptions<SendRateLimitOptions> options) : IDisposable
+public sealed class SendRateLimit(IOptions<SendRateLimitOptions> options, ITokenBuckets buckets)
 {
-    private readonly PartitionedRateLimiter<long> _limiter = PartitionedRateLimiter.Create<long, long>(userId =>
-        RateLimitPartition.GetTokenBucketLimiter(userId, _ => new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = options.Value.SendBurst,
-            TokensPerPeriod = options.Value.SendBurst,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(options.Value.SendWindowSeconds),
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        }));
+    private readonly BucketLimit _limit = new(options.Value.SendBurst, TimeSpan.FromSeconds(options.Value.SendWindowSeconds));
 
-    public void Acquire(long userId)
+    public async Task AcquireAsync(long userId)
     {
-        using var lease = _limiter.AttemptAcquire(userId);
-        if (lease.IsAcquired)
-            return;
-        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(options.Value.SendWindowSeconds);
-        throw new TooManyRequestsException("you are sending messages too fast; slow down", retryAfter);
+        if (await buckets.TakeAsync($"send:{userId}", _limit) is { } retryAfter)
+            throw new TooManyRequestsException("you are sending messages too fast; slow down", retryAfter);
     }
-
-    public void Dispose() => _limiter.Dispose();
 }
 
 public static class SendRateLimitSetup

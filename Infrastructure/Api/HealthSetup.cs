@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Messenger.Infrastructure.Errors;
+using Messenger.Infrastructure.Redis;
 using Messenger.Infrastructure.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MySqlConnector;
@@ -11,12 +12,14 @@ public static class HealthSetup
 {
     private const string Ready = "ready";
 
-    public static IServiceCollection AddHealth(this IServiceCollection services)
+    public static IServiceCollection AddHealth(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<ReadinessDatabase>();
-        services.AddHealthChecks()
+        var checks = services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: [Ready], timeout: TimeSpan.FromSeconds(5))
             .AddCheck<StorageHealthCheck>("storage", tags: [Ready], timeout: TimeSpan.FromSeconds(10));
+        if (configuration.RedisOptions().Enabled)
+            checks.AddCheck<RedisHealthCheck>("redis", tags: [Ready], timeout: TimeSpan.FromSeconds(5));
         return services;
     }
 
@@ -69,6 +72,23 @@ public static class HealthSetup
                 return await connection.PingAsync(cancellationToken) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("no ping");
             }
             catch (MySqlException e)
+            {
+                return HealthCheckResult.Unhealthy(e.Message);
+            }
+        }
+    }
+
+    /// <summary>With several instances, one that cannot reach Redis delivers nothing to the others' users.</summary>
+    private sealed class RedisHealthCheck(RedisConnection redis) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await redis.Database.PingAsync();
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception e) when (RedisConnection.IsOutage(e))
             {
                 return HealthCheckResult.Unhealthy(e.Message);
             }

@@ -5,24 +5,43 @@ namespace Messenger.Infrastructure.Auth;
 
 /// <summary>
 /// Attempts per key in a sliding window: the counting behind the login, registration and
-/// password-check throttles. One lock guards every key. Each call does a few list operations
-/// under it, which costs nothing beside the Argon2 hash these throttles protect, and a key can
-/// never be swept or forgiven while another thread is adding to it. In-process: each instance
-/// counts its own, which still bounds guessing to a small multiple.
+/// password-check throttles, each with keys and a window of its own. In process for one
+/// instance; in Redis for several, so guesses spread over instances meet one limit.
 /// </summary>
-public sealed class AttemptWindow(TimeSpan window, TimeProvider time)
+public interface IAttemptCounter
 {
-    // Keys whose attempts have all expired are dropped at most this often, so memory stays bounded
-    // by the attempts of the last window while no attempt pays for a scan of every key.
-    private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
-    private readonly Dictionary<string, List<DateTimeOffset>> _attempts = new(StringComparer.Ordinal);
-    private DateTimeOffset _nextSweep = time.GetUtcNow() + SweepInterval;
-
     /// <summary>
     /// Counts one attempt against each key and returns null, or, when any key is at its limit,
     /// counts nothing and returns how long until that key allows one again.
     /// </summary>
-    public TimeSpan? Begin(params ReadOnlySpan<(string Key, int Limit)> limits)
+    Task<TimeSpan?> BeginAsync(TimeSpan window, params (string Key, int Limit)[] limits);
+
+    /// <summary>Forgets every attempt of the key.</summary>
+    Task ForgetAsync(string key);
+
+    /// <summary>Takes back the key's latest attempt.</summary>
+    Task TakeBackAsync(string key);
+
+    /// <summary>Forgets everything (tests start from nothing).</summary>
+    Task ClearAsync();
+}
+
+/// <summary>
+/// One lock guards every key. Each call does a few list operations under it, which costs nothing
+/// beside the Argon2 hash these throttles protect, and a key can never be swept or forgiven while
+/// another thread is adding to it.
+/// </summary>
+public sealed class AttemptWindow(TimeProvider time) : IAttemptCounter
+{
+    // Keys whose attempts have all expired are dropped at most this often, so memory stays bounded
+    // by the attempts of the last window while no attempt pays for a scan of every key.
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
+    private readonly Dictionary<string, Attempts> _attempts = new(StringComparer.Ordinal);
+    private DateTimeOffset _nextSweep = time.GetUtcNow() + SweepInterval;
+
+    private sealed record Attempts(TimeSpan Window, List<DateTimeOffset> Times);
+
+    public Task<TimeSpan?> BeginAsync(TimeSpan window, params (string Key, int Limit)[] limits)
     {
         lock (_attempts)
         {
@@ -33,36 +52,37 @@ public sealed class AttemptWindow(TimeSpan window, TimeProvider time)
                 if (RetryAfter(key, limit, now) is { } retry && (wait is null || retry > wait))
                     wait = retry;
             if (wait is not null)
-                return wait;
+                return Task.FromResult(wait);
             foreach (var (key, _) in limits)
             {
                 if (!_attempts.TryGetValue(key, out var attempts))
-                    _attempts[key] = attempts = [];
-                attempts.Add(now);
+                    _attempts[key] = attempts = new Attempts(window, []);
+                attempts.Times.Add(now);
             }
-            return null;
+            return Task.FromResult<TimeSpan?>(null);
         }
     }
 
-    /// <summary>Forgets every attempt of the key.</summary>
-    public void Forget(string key)
+    public Task ForgetAsync(string key)
     {
         lock (_attempts)
             _attempts.Remove(key);
+        return Task.CompletedTask;
     }
 
-    /// <summary>Takes back the key's latest attempt.</summary>
-    public void TakeBack(string key)
+    public Task TakeBackAsync(string key)
     {
         lock (_attempts)
-            if (_attempts.TryGetValue(key, out var attempts) && attempts.Count > 0)
-                attempts.RemoveAt(attempts.Count - 1);
+            if (_attempts.TryGetValue(key, out var attempts) && attempts.Times.Count > 0)
+                attempts.Times.RemoveAt(attempts.Times.Count - 1);
+        return Task.CompletedTask;
     }
 
-    public void Clear()
+    public Task ClearAsync()
     {
         lock (_attempts)
             _attempts.Clear();
+        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -88,17 +108,17 @@ public sealed class AttemptWindow(TimeSpan window, TimeProvider time)
         if (!_attempts.TryGetValue(key, out var attempts))
             return null;
         Prune(attempts, now);
-        if (attempts.Count < limit)
+        if (attempts.Times.Count < limit)
             return null;
         // Allowed again once enough of the oldest attempts have left the window.
-        return attempts[attempts.Count - limit] + window - now;
+        return attempts.Times[attempts.Times.Count - limit] + attempts.Window - now;
     }
 
-    private void Prune(List<DateTimeOffset> attempts, DateTimeOffset now)
+    private static void Prune(Attempts attempts, DateTimeOffset now)
     {
-        var cutoff = now - window;
-        var live = attempts.FindIndex(at => at > cutoff);
-        attempts.RemoveRange(0, live < 0 ? attempts.Count : live);
+        var cutoff = now - attempts.Window;
+        var live = attempts.Times.FindIndex(at => at > cutoff);
+        attempts.Times.RemoveRange(0, live < 0 ? attempts.Times.Count : live);
     }
 
     private void SweepIfDue(DateTimeOffset now)
@@ -109,7 +129,7 @@ public sealed class AttemptWindow(TimeSpan window, TimeProvider time)
         foreach (var (key, attempts) in _attempts)
         {
             Prune(attempts, now);
-            if (attempts.Count == 0)
+            if (attempts.Times.Count == 0)
                 _attempts.Remove(key);
         }
     }

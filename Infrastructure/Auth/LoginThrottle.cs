@@ -7,10 +7,10 @@ namespace Messenger.Infrastructure.Auth;
 /// moment it starts, before its password is checked, so a burst sent all at once is held to the
 /// limit too; a successful one is then taken back.
 /// </summary>
-public sealed class LoginThrottle(IOptions<LoginThrottleOptions> options, TimeProvider time)
+public sealed class LoginThrottle(IOptions<LoginThrottleOptions> options, IAttemptCounter attempts)
 {
     private readonly LoginThrottleOptions _options = options.Value;
-    private readonly AttemptWindow _attempts = new(TimeSpan.FromMinutes(options.Value.WindowMinutes), time);
+    private readonly TimeSpan _window = TimeSpan.FromMinutes(options.Value.WindowMinutes);
 
     /// <summary>
     /// What a login counts against: the user it found, however the name was typed (any case or
@@ -21,17 +21,17 @@ public sealed class LoginThrottle(IOptions<LoginThrottleOptions> options, TimePr
         userId is { } id ? $"user:{id}" : $"name:{comparableName}";
 
     /// <summary>Counts an attempt and returns null, or returns how long to wait when over a limit (and counts nothing).</summary>
-    public TimeSpan? Begin(string account, string address) =>
-        _attempts.Begin((account, _options.MaxFailuresPerLogin), (AddressKey(address), _options.MaxFailuresPerAddress));
+    public Task<TimeSpan?> BeginAsync(string account, string address) =>
+        attempts.BeginAsync(_window, (AccountKey(account), _options.MaxFailuresPerLogin), (AddressKey(address), _options.MaxFailuresPerAddress));
 
     /// <summary>The attempt was right: it stops counting against the address, and the account's failures are forgiven.</summary>
-    public void Succeeded(string account, string address)
+    public async Task SucceededAsync(string account, string address)
     {
-        _attempts.Forget(account);
-        _attempts.TakeBack(AddressKey(address));
+        await attempts.ForgetAsync(AccountKey(account));
+        await attempts.TakeBackAsync(AddressKey(address));
     }
 
-    public void Clear() => _attempts.Clear();
+    private static string AccountKey(string account) => "login:" + account;
 
-    private static string AddressKey(string address) => "address:" + AttemptWindow.AddressBlock(address);
+    private static string AddressKey(string address) => "login:address:" + AttemptWindow.AddressBlock(address);
 }

@@ -6,17 +6,15 @@ namespace Messenger.Infrastructure.Auth;
 /// currentPassword checks per user. A stolen access token must not become unlimited guesses at the
 /// password that would let its holder lock the owner out; a right answer forgives the failures.
 /// </summary>
-public sealed class PasswordCheckThrottle(IOptions<PasswordCheckThrottleOptions> options, TimeProvider time)
+public sealed class PasswordCheckThrottle(IOptions<PasswordCheckThrottleOptions> options, IAttemptCounter attempts)
 {
     private readonly int _limit = options.Value.MaxFailuresPerUser;
-    private readonly AttemptWindow _attempts = new(TimeSpan.FromMinutes(options.Value.WindowMinutes), time);
+    private readonly TimeSpan _window = TimeSpan.FromMinutes(options.Value.WindowMinutes);
 
     /// <summary>Counts a check and returns null, or returns how long to wait when over the limit (and counts nothing).</summary>
-    public TimeSpan? Begin(long userId) => _attempts.Begin((Key(userId), _limit));
+    public Task<TimeSpan?> BeginAsync(long userId) => attempts.BeginAsync(_window, (Key(userId), _limit));
 
-    public void Succeeded(long userId) => _attempts.Forget(Key(userId));
+    public Task SucceededAsync(long userId) => attempts.ForgetAsync(Key(userId));
 
-    public void Clear() => _attempts.Clear();
-
-    private static string Key(long userId) => userId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private static string Key(long userId) => "password:" + userId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -9,10 +9,10 @@ public sealed class RateLimitBehavior<TRequest, TResponse>(UserRateLimits limits
     // Found once per command type: the type argument of its IRateLimited<TPolicy>, if it has one.
     private static readonly string? Policy = RateLimitPolicies.Of(typeof(TRequest));
 
-    public Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
+    public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
     {
         if (Policy is not null)
-            limits.Acquire(Policy, ((IRateLimited)request!).UserId);
-        return next();
+            await limits.AcquireAsync(Policy, ((IRateLimited)request!).UserId);
+        return await next();
     }
 }

@@ -15,6 +15,9 @@ public static class ChatMetrics
     public static readonly Counter EventsSent = Metrics.CreateCounter(
         "messenger_events_sent_total", "Hub events handed to SignalR, by event name: one per send, however many connections it addresses.", "event");
 
+    public static readonly Counter EventsLost = Metrics.CreateCounter(
+        "messenger_events_lost_total", "Hub events the Redis backplane could not publish (Redis unreachable), by event name; clients catch up.", "event");
+
     public static readonly Counter ConnectionsClosedSlow = Metrics.CreateCounter(
         "messenger_connections_closed_slow_total", "Hub connections the server closed because they left too much outbound data unread.");
 }

@@ -5,14 +5,32 @@ namespace Messenger.Infrastructure.Observability;
 
 /// <summary>
 /// Counts every event the service sends, by name, on its way to the lifetime manager that
-/// delivers it: the one place all of <see cref="IChatClient"/>'s sends pass through.
+/// delivers it (SignalR's own, or its Redis backplane with several instances): the one place all
+/// of <see cref="IChatClient"/>'s sends pass through.
 /// </summary>
-public sealed class CountingHubLifetimeManager(DefaultHubLifetimeManager<ChatHub> inner) : HubLifetimeManager<ChatHub>
+public sealed class CountingHubLifetimeManager(HubLifetimeManager<ChatHub> inner) : HubLifetimeManager<ChatHub>
 {
     private static Task Counted(string methodName, Task send)
     {
         ChatMetrics.EventsSent.WithLabels(methodName).Inc();
-        return send;
+        return send.IsCompletedSuccessfully ? send : Survived(methodName, send);
+    }
+
+    /// <summary>
+    /// An event the backplane could not publish (Redis away) is lost, like one whose process died
+    /// after the commit: the change it reports is committed, and clients catch up (GET /conversations,
+    /// since=). So the request that made the change still succeeds; the loss is logged and counted.
+    /// </summary>
+    private static async Task Survived(string methodName, Task send)
+    {
+        try
+        {
+            await send;
+        }
+        catch (Exception e) when (Redis.RedisConnection.IsOutage(e))
+        {
+            ChatMetrics.EventsLost.WithLabels(methodName).Inc();
+        }
     }
 
     public override Task OnConnectedAsync(HubConnectionContext connection) => inner.OnConnectedAsync(connection);

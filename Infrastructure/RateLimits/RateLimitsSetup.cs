@@ -9,7 +9,9 @@ public static class RateLimitsSetup
 {
     /// <summary>
     /// The per-user policies, which the MediatR pipeline applies to <see cref="IRateLimited{TPolicy}"/> commands, and the
-    /// per-user cap on requests in flight.
+    /// per-user cap on requests in flight. The cap is per instance even with several: it guards the
+    /// instance's own database pool, which one account's burst must not drain, and a shared count
+    /// would cost a Redis round trip on every request and leak slots whenever an instance died.
     /// </summary>
     public static IServiceCollection AddRateLimits(this IServiceCollection services, IConfiguration configuration)
     {

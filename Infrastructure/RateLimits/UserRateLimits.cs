@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using Messenger.Infrastructure.Errors;
 using Microsoft.Extensions.Options;
 
@@ -91,38 +90,16 @@ public sealed class RateLimitOptions
     };
 }
 
-/// <summary>
-/// The per-user token buckets of every policy, in process like the send limit and presence.
-/// The message send limit (Features/Messages/SendRateLimit) keeps its own settings.
-/// </summary>
-public sealed class UserRateLimits(IOptions<RateLimitOptions> options) : IDisposable
+/// <summary>The per-user buckets of every policy. The message send limit (Features/Messages/SendRateLimit) keeps its own settings.</summary>
+public sealed class UserRateLimits(IOptions<RateLimitOptions> options, ITokenBuckets buckets)
 {
-    private readonly PartitionedRateLimiter<(string Policy, long UserId)> _limiter =
-        PartitionedRateLimiter.Create<(string Policy, long UserId), (string Policy, long UserId)>(key =>
-            RateLimitPartition.GetTokenBucketLimiter(key, _ =>
-            {
-                var policy = options.Value.Policies[key.Policy];
-                return new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = policy.Burst,
-                    TokensPerPeriod = policy.Burst,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(policy.WindowSeconds),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                };
-            }));
-
-    public void Acquire(string policy, long userId)
+    public async Task AcquireAsync(string policy, long userId)
     {
-        using var lease = _limiter.AttemptAcquire((policy, userId));
-        if (lease.IsAcquired)
-            return;
         var limit = options.Value.Policies[policy];
-        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(limit.WindowSeconds);
+        if (await buckets.TakeAsync($"{policy}:{userId}", new BucketLimit(limit.Burst, TimeSpan.FromSeconds(limit.WindowSeconds))) is not { } retryAfter)
+            return;
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
         throw new TooManyRequestsException($"the {policy} limit of {limit.Burst} per {limit.WindowSeconds} s is used up; try again in {seconds} s",
             retryAfter);
     }
-
-    public void Dispose() => _limiter.Dispose();
 }

@@ -1,9 +1,6 @@
 namespace Messenger.Infrastructure.Realtime;
 
-/// <summary>
-/// Which users have open connections. The one seam a scale-out moves to shared storage (Redis);
-/// everything else asks this interface.
-/// </summary>
+/// <summary>Which users have open connections, on this instance or (with Redis) on any.</summary>
 public interface IConnectionTracker
 {
     /// <summary>True when this is the user's first open connection: the user just came online.</summary>
@@ -19,16 +16,14 @@ public interface IConnectionTracker
 }
 
 /// <summary>
-/// One presence change of a user at a time: from the tracker's answer (first connection, last
-/// disconnection) to the PresenceChanged it causes. Without it a disconnect still reading the
-/// user's friends could announce "offline" after the reconnect that followed it had announced
-/// "online", and friends would see an online user as offline.
+/// One presence change of a user at a time, on every instance: from the tracker's answer (first
+/// connection, last disconnection) to the PresenceChanged it causes. Without it a disconnect still
+/// reading the user's friends could announce "offline" after the reconnect that followed it had
+/// announced "online", and friends would see an online user as offline.
 /// </summary>
-public sealed class PresenceOrder
+public sealed class PresenceOrder(ITurns turns)
 {
-    private readonly OneAtATime<long> _users = new();
-
-    public Task<IDisposable> EnterAsync(long userId, CancellationToken cancellationToken) => _users.EnterAsync(userId, cancellationToken);
+    public Task<IDisposable> EnterAsync(long userId, CancellationToken cancellationToken) => turns.EnterAsync($"presence:{userId}", cancellationToken);
 }
 
 /// <summary>In-process tracking: correct for one instance.</summary>
@@ -70,5 +65,12 @@ public sealed class InProcessConnectionTracker : IConnectionTracker
     {
         lock (_lock)
             return Task.FromResult<IReadOnlyList<string>>(_connections.TryGetValue(userId, out var connections) ? connections.ToList() : []);
+    }
+
+    /// <summary>Every open connection, for writing this instance's share back into Redis.</summary>
+    public IReadOnlyList<(long UserId, string ConnectionId)> All()
+    {
+        lock (_lock)
+            return _connections.SelectMany(user => user.Value.Select(connection => (user.Key, connection))).ToList();
     }
 }

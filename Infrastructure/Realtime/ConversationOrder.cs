@@ -12,16 +12,16 @@ public readonly record struct ConversationKey(long RoomId, long UserLow, long Us
 }
 
 /// <summary>
-/// Lets one change of a conversation at a time through, in this process, from reading the
+/// Lets one change of a conversation at a time through, on every instance, from reading the
 /// conversation's version to handing the change's event over for delivery. So events leave in
 /// version order (two changes that commit back to back cannot overtake each other on the way to
 /// the sockets), and the changes waiting their turn wait here, holding no pooled connection and
 /// no row lock. Delivery never waits for a client (see OutboundBuffer), so neither does a turn.
-/// The database's lock on the conversation row still orders changes across instances.
+/// With several instances the turn is shared through Redis (see RedisTurns): the event is published
+/// before the turn is handed on, so the backplane carries a conversation's events in version order.
 /// </summary>
-public sealed class ConversationOrder
+public sealed class ConversationOrder(ITurns turns)
 {
-    private readonly OneAtATime<ConversationKey> _turns = new();
-
-    public Task<IDisposable> EnterAsync(ConversationKey key, CancellationToken cancellationToken) => _turns.EnterAsync(key, cancellationToken);
+    public Task<IDisposable> EnterAsync(ConversationKey key, CancellationToken cancellationToken) =>
+        turns.EnterAsync($"conversation:{key.RoomId}:{key.UserLow}:{key.UserHigh}", cancellationToken);
 }

@@ -25,11 +25,8 @@ public static class RealtimeSetup
         // Takes the place of the plain JSON protocol: the resolver keeps the last one of a name.
         services.AddSingleton<IHubProtocol>(provider =>
             new ProblemMessageProtocol(new JsonHubProtocol(provider.GetRequiredService<IOptions<JsonHubProtocolOptions>>())));
-        services.AddSingleton<DefaultHubLifetimeManager<ChatHub>>();
-        services.AddSingleton<HubLifetimeManager<ChatHub>, Observability.CountingHubLifetimeManager>();
+        // The lifetime manager, presence, typing and turns: see RedisSetup.AddSharedState.
         services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();
-        services.AddSingleton<IConnectionTracker, InProcessConnectionTracker>();
-        services.AddSingleton<TypingTracker>();
         services.AddSingleton<RoomGroups>();
         return services;
     }

@@ -7,13 +7,17 @@ namespace Messenger.Infrastructure.Realtime;
 /// changes move all of a user's connections at once, so a join or leave takes effect without
 /// reconnecting.
 /// </summary>
-public sealed class RoomGroups(IHubContext<ChatHub, IChatClient> hub, IConnectionTracker connections)
+public sealed class RoomGroups(IHubContext<ChatHub, IChatClient> hub, IConnectionTracker connections, ITurns turns, ILogger<RoomGroups> logger)
 {
-    // Group changes of one user run one at a time, each after its change is committed and each
-    // reading the committed state, so the last one to run leaves the groups as the database says:
-    // a connection opening while its user leaves a room cannot re-add itself afterwards, nor can a
-    // join that loses a race with a leave. (Per process: several instances need a shared lock.)
-    private readonly OneAtATime<long> _users = new();
+    // A connection on another instance takes its group change through the backplane and answers.
+    // One that closed meanwhile, or whose instance died (until the sweep takes it out of the
+    // tracker), never answers, and SignalR would wait 30 s for it; no change waits longer than this.
+    private static readonly TimeSpan RemoteAnswer = TimeSpan.FromSeconds(5);
+
+    // Group changes of one user run one at a time, on every instance (a turn in Redis when there are
+    // several), each after its change is committed and each reading the committed state, so the last
+    // one to run leaves the groups as the database says: a connection opening while its user leaves
+    // a room cannot re-add itself afterwards, nor can a join that loses a race with a leave.
 
     public static string Name(long roomId) => $"room:{roomId}";
 
@@ -29,10 +33,9 @@ public sealed class RoomGroups(IHubContext<ChatHub, IChatClient> hub, IConnectio
         var join = await isParticipant();
         foreach (var connectionId in await connections.ConnectionsOfAsync(userId))
         {
-            if (join)
-                await hub.Groups.AddToGroupAsync(connectionId, Name(roomId));
-            else
-                await hub.Groups.RemoveFromGroupAsync(connectionId, Name(roomId));
+            await AnsweredAsync(connectionId, join
+                ? hub.Groups.AddToGroupAsync(connectionId, Name(roomId))
+                : hub.Groups.RemoveFromGroupAsync(connectionId, Name(roomId)));
         }
     });
 
@@ -44,9 +47,22 @@ public sealed class RoomGroups(IHubContext<ChatHub, IChatClient> hub, IConnectio
                 await hub.Groups.AddToGroupAsync(connectionId, Name(roomId));
         });
 
+    private async Task AnsweredAsync(string connectionId, Task change)
+    {
+        try
+        {
+            await change.WaitAsync(RemoteAnswer);
+        }
+        catch (TimeoutException)
+        {
+            logger.LogWarning("Connection {ConnectionId} did not answer a room group change within {Seconds} s; taken as gone", connectionId,
+                RemoteAnswer.TotalSeconds);
+        }
+    }
+
     private async Task WithUserLockAsync(long userId, Func<Task> change)
     {
-        using (await _users.EnterAsync(userId))
+        using (await turns.EnterAsync($"groups:{userId}"))
             await change();
     }
 }

@@ -14,7 +14,7 @@ public sealed class LoginThrottleTests
         var throttle = Throttle(clock, maxFailuresPerLogin: 1);
         // Enough live keys that sweeps have work on every pass, while fresh keys are added beside them.
         for (var i = 0; i < 10_001; i++)
-            throttle.Begin($"filler{i}", $"198.51.100.{i % 250}");
+            _ = throttle.BeginAsync($"filler{i}", $"198.51.100.{i % 250}").Result;
         using var stop = new CancellationTokenSource();
         var ticking = Task.Run(() =>
         {
@@ -27,11 +27,11 @@ public sealed class LoginThrottleTests
         });
 
         const int fresh = 2_000;
-        Parallel.For(0, fresh, i => Assert.That(throttle.Begin($"fresh{i}", $"203.0.113.{i % 250}"), Is.Null));
+        Parallel.For(0, fresh, i => Assert.That(throttle.BeginAsync($"fresh{i}", $"203.0.113.{i % 250}").Result, Is.Null));
         stop.Cancel();
         ticking.Wait();
 
-        var lost = Enumerable.Range(0, fresh).Count(i => throttle.Begin($"fresh{i}", "192.0.2.99") is null);
+        var lost = Enumerable.Range(0, fresh).Count(i => throttle.BeginAsync($"fresh{i}", "192.0.2.99").Result is null);
         Assert.That(lost, Is.Zero, "every counted attempt still counts");
     }
 
@@ -42,7 +42,7 @@ public sealed class LoginThrottleTests
         var watch = Stopwatch.StartNew();
 
         for (var i = 0; i < 16_000; i++)
-            Assert.That(throttle.Begin($"name{i}", $"198.51.100.{i % 250}"), Is.Null);
+            Assert.That(throttle.BeginAsync($"name{i}", $"198.51.100.{i % 250}").Result, Is.Null);
 
         // One scan of every key per attempt would be 6,000 scans of 10,000 keys or more: half a minute here.
         Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(2)));
@@ -53,21 +53,21 @@ public sealed class LoginThrottleTests
     {
         var clock = new ManualClock();
         var throttle = Throttle(clock, maxFailuresPerLogin: 2);
-        throttle.Begin("alice", "192.0.2.1");
-        throttle.Begin("alice", "192.0.2.1");
-        Assert.That(throttle.Begin("alice", "192.0.2.1"), Is.EqualTo(TimeSpan.FromMinutes(15)));
+        _ = throttle.BeginAsync("alice", "192.0.2.1").Result;
+        _ = throttle.BeginAsync("alice", "192.0.2.1").Result;
+        Assert.That(throttle.BeginAsync("alice", "192.0.2.1").Result, Is.EqualTo(TimeSpan.FromMinutes(15)));
 
         clock.Advance(TimeSpan.FromMinutes(16));
 
-        Assert.That(throttle.Begin("bob", "192.0.2.1"), Is.Null, "this attempt sweeps");
-        Assert.That(throttle.Begin("alice", "192.0.2.1"), Is.Null);
-        Assert.That(throttle.Begin("alice", "192.0.2.1"), Is.Null);
-        Assert.That(throttle.Begin("alice", "192.0.2.1"), Is.Not.Null);
+        Assert.That(throttle.BeginAsync("bob", "192.0.2.1").Result, Is.Null, "this attempt sweeps");
+        Assert.That(throttle.BeginAsync("alice", "192.0.2.1").Result, Is.Null);
+        Assert.That(throttle.BeginAsync("alice", "192.0.2.1").Result, Is.Null);
+        Assert.That(throttle.BeginAsync("alice", "192.0.2.1").Result, Is.Not.Null);
     }
 
     private static LoginThrottle Throttle(TimeProvider clock, int maxFailuresPerLogin) =>
         new(Options.Create(new LoginThrottleOptions { MaxFailuresPerLogin = maxFailuresPerLogin, MaxFailuresPerAddress = 1_000_000, WindowMinutes = 15 }),
-            clock);
+            new AttemptWindow(clock));
 
     private sealed class ManualClock : TimeProvider
     {

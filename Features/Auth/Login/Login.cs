@@ -55,13 +55,13 @@ public static class Login
 
             // Counted before the hash: a burst sent at once is held to the limit too.
             var account = LoginThrottle.Account(user?.Id, comparableName);
-            if (throttle.Begin(account, command.ClientAddress) is { } wait)
+            if (await throttle.BeginAsync(account, command.ClientAddress) is { } wait)
                 throw new TooManyRequestsException("Too many failed logins; try again later.", wait);
 
             // No pooled connection is held while the hash waits its turn behind others.
             if (!await passwords.VerifyAsync(user?.PasswordHash, command.Password, cancellationToken))
                 throw new UnauthorizedException("The login or password is incorrect.");
-            throttle.Succeeded(account, command.ClientAddress);
+            await throttle.SucceededAsync(account, command.ClientAddress);
 
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);

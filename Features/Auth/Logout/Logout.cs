@@ -14,7 +14,7 @@ public static class Logout
 
     public sealed record Command(string? RefreshToken) : IRequest<Unit>;
 
-    public sealed class Handler(MySqlDataSource db, TimeProvider time, SessionConnections sockets) : IRequestHandler<Command, Unit>
+    public sealed class Handler(MySqlDataSource db, TimeProvider time, ISessionSockets sockets) : IRequestHandler<Command, Unit>
     {
         // Two statements, not an UPDATE ... JOIN: the join locked the token row and the session row in an
         // order that deadlocked (a 500) against a concurrent refresh of the same token. A plain read
@@ -35,7 +35,7 @@ public static class Logout
                 return Unit.Value;
             await connection.ExecuteAsync(new CommandDefinition(RevokeSessionSql, new { SessionId = sessionId, Now = time.UtcNowMs() },
                 cancellationToken: cancellationToken));
-            sockets.CloseSession(sessionId.Value);
+            await sockets.CloseSessionAsync(sessionId.Value);
             return Unit.Value;
         }
     }

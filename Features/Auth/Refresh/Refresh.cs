@@ -16,7 +16,7 @@ public static class Refresh
 
     public sealed record Command(string? RefreshToken) : IRequest<AuthResponse>;
 
-    public sealed class Handler(MySqlDataSource db, TokenIssuer tokens, TimeProvider time, SessionConnections sockets)
+    public sealed class Handler(MySqlDataSource db, TokenIssuer tokens, TimeProvider time, ISessionSockets sockets)
         : IRequestHandler<Command, AuthResponse>
     {
         // FOR UPDATE serialises two refreshes with the same token: the second sees it used.
@@ -55,7 +55,7 @@ public static class Refresh
                 await connection.ExecuteAsync(new CommandDefinition(RevokeSessionSql, new { token.SessionId, Now = now }, transaction,
                     cancellationToken: cancellationToken));
                 await transaction.CommitAsync(cancellationToken);
-                sockets.CloseSession(token.SessionId);
+                await sockets.CloseSessionAsync(token.SessionId);
                 throw new UnauthorizedException("The refresh token was already used; the session has been revoked.");
             }
 

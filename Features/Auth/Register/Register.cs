@@ -46,7 +46,7 @@ public static class Register
 
         public async Task<AuthResponse> Handle(Command command, CancellationToken cancellationToken)
         {
-            if (throttle.Begin(command.ClientAddress) is { } wait)
+            if (await throttle.BeginAsync(command.ClientAddress) is { } wait)
                 throw new TooManyRequestsException("Too many registrations from this address; try again later.", wait);
 
             // The cheap refusals come before the costly hash; the unique keys still decide a race below.

@@ -64,7 +64,7 @@ public static class SendDirectMessage
 
         public async Task<Message> Handle(Command command, CancellationToken cancellationToken)
         {
-            rateLimit.Acquire(command.SenderId);
+            await rateLimit.AcquireAsync(command.SenderId);
             using (await order.EnterAsync(ConversationKey.Direct(command.SenderId, command.ToUserId), cancellationToken))
             {
                 var (message, isNew) = await StoreAsync(command, cancellationToken);

@@ -60,7 +60,7 @@ public static class SendRoomMessage
 
         public async Task<Message> Handle(Command command, CancellationToken cancellationToken)
         {
-            rateLimit.Acquire(command.SenderId);
+            await rateLimit.AcquireAsync(command.SenderId);
             using (await order.EnterAsync(ConversationKey.Room(command.RoomId), cancellationToken))
             {
                 var (message, isNew) = await StoreAsync(command, cancellationToken);

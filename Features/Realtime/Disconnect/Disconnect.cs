@@ -15,13 +15,13 @@ public static class Disconnect
 {
     public sealed record Command(long UserId, string ConnectionId) : IRequest<Unit>;
 
-    public sealed class Handler(MySqlDataSource db, IConnectionTracker connections, PresenceOrder presence, TypingTracker typing, RoomGroups rooms,
+    public sealed class Handler(MySqlDataSource db, IConnectionTracker connections, PresenceOrder presence, ITypingTracker typing, RoomGroups rooms,
         IHubContext<ChatHub, IChatClient> hub)
         : IRequestHandler<Command, Unit>
     {
         public async Task<Unit> Handle(Command command, CancellationToken cancellationToken)
         {
-            if (typing.Forget(command.ConnectionId) is { Count: > 0 } targets)
+            if (await typing.ForgetAsync(command.ConnectionId) is { Count: > 0 } targets)
             {
                 await using var audienceConnection = await db.OpenConnectionAsync(cancellationToken);
                 foreach (var target in targets)

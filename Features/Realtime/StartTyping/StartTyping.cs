@@ -21,12 +21,12 @@ public static class StartTyping
         public Validator() => Include(new TypingTargetValidator());
     }
 
-    public sealed class Handler(MySqlDataSource db, TypingTracker typing, RoomGroups rooms, IHubContext<ChatHub, IChatClient> hub) : IRequestHandler<Command, Unit>
+    public sealed class Handler(MySqlDataSource db, ITypingTracker typing, RoomGroups rooms, IHubContext<ChatHub, IChatClient> hub) : IRequestHandler<Command, Unit>
     {
         public async Task<Unit> Handle(Command command, CancellationToken cancellationToken)
         {
             var (target, audience) = await db.PrepareTypingAsync(hub, rooms, command, cancellationToken);
-            typing.Start(command.ConnectionId, target);
+            await typing.StartAsync(command.ConnectionId, target);
             await audience.TypingStarted(new TypingEvent(command.RoomId, command.UserId));
             return Unit.Value;
         }

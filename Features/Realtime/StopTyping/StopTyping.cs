@@ -18,12 +18,12 @@ public static class StopTyping
         public Validator() => Include(new TypingTargetValidator());
     }
 
-    public sealed class Handler(MySqlDataSource db, TypingTracker typing, RoomGroups rooms, IHubContext<ChatHub, IChatClient> hub) : IRequestHandler<Command, Unit>
+    public sealed class Handler(MySqlDataSource db, ITypingTracker typing, RoomGroups rooms, IHubContext<ChatHub, IChatClient> hub) : IRequestHandler<Command, Unit>
     {
         public async Task<Unit> Handle(Command command, CancellationToken cancellationToken)
         {
             var (target, audience) = await db.PrepareTypingAsync(hub, rooms, command, cancellationToken);
-            typing.Stop(command.ConnectionId, target);
+            await typing.StopAsync(command.ConnectionId, target);
             await audience.TypingStopped(new TypingEvent(command.RoomId, command.UserId));
             return Unit.Value;
         }

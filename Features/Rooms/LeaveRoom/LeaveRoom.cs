@@ -21,7 +21,7 @@ public static class LeaveRoom
         public Validator() => RuleFor(x => x.RoomId).GreaterThan(0);
     }
 
-    public sealed class Handler(MySqlDataSource db, RoomGroups rooms, IConnectionTracker connections, TypingTracker typing)
+    public sealed class Handler(MySqlDataSource db, RoomGroups rooms, IConnectionTracker connections, ITypingTracker typing)
         : IRequestHandler<Command, Unit>
     {
         // The read marker goes with the membership: a later join starts a new one at the latest message.
@@ -59,7 +59,7 @@ public static class LeaveRoom
             // Typing there ends with the membership.
             var wasTyping = false;
             foreach (var connectionId in await connections.ConnectionsOfAsync(command.UserId))
-                wasTyping |= typing.Stop(connectionId, new TypingTarget(command.RoomId, null));
+                wasTyping |= await typing.StopAsync(connectionId, new TypingTarget(command.RoomId, null));
             if (wasTyping)
                 await (await rooms.RoomExceptAsync(command.RoomId, command.UserId)).TypingStopped(new TypingEvent(command.RoomId, command.UserId));
             // Told first, then removed: the leaver's own connections hear ParticipantLeft too.

@@ -36,7 +36,7 @@ public static class UpdateMe
     }
 
     public sealed class Handler(
-        MySqlDataSource db, PasswordHasher passwords, PasswordCheckThrottle throttle, TimeProvider time, SessionConnections sockets)
+        MySqlDataSource db, PasswordHasher passwords, PasswordCheckThrottle throttle, TimeProvider time, ISessionSockets sockets)
         : IRequestHandler<Command, MeProfile>
     {
         private const string PasswordHashSql = "SELECT password_hash FROM users WHERE id = @UserId";
@@ -65,7 +65,7 @@ public static class UpdateMe
             if (command.NewPassword is not null)
             {
                 // Counted before the hash, like a login: a burst of guesses is held to the limit too.
-                if (throttle.Begin(command.UserId) is { } wait)
+                if (await throttle.BeginAsync(command.UserId) is { } wait)
                     throw new TooManyRequestsException("Too many wrong current passwords; try again later.", wait);
                 await using (var lookup = await db.OpenConnectionAsync(cancellationToken))
                     verifiedHash = await lookup.QuerySingleOrDefaultAsync<string>(new CommandDefinition(PasswordHashSql,
@@ -73,7 +73,7 @@ public static class UpdateMe
                 // No pooled connection is held while the hashes wait their turn behind others.
                 if (!await passwords.VerifyAsync(verifiedHash, command.CurrentPassword!, cancellationToken))
                     throw WrongCurrentPassword();
-                throttle.Succeeded(command.UserId);
+                await throttle.SucceededAsync(command.UserId);
                 newHash = await passwords.HashAsync(command.NewPassword, cancellationToken);
             }
 
@@ -104,7 +104,7 @@ public static class UpdateMe
             var profile = await connection.FindMeProfileAsync(command.UserId, cancellationToken, transaction);
             await transaction.CommitAsync(cancellationToken);
             if (newHash is not null)
-                sockets.CloseOtherSessions(command.UserId, command.SessionId);
+                await sockets.CloseOtherSessionsAsync(command.UserId, command.SessionId);
             return profile!;
         }
 
