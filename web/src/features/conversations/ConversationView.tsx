@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
+import { useNavigate, useParams, useSearchParams } from 'react-router';
 import { useAppDispatch, useAppSelector } from '../../app/hooks';
 import { roomKey, userKey, type ConversationKey, type Message } from '../../app/types';
 import { Avatar } from '../../components/Avatar';
-import { useListBlocksQuery, useListFriendsQuery } from '../friends/friendsApi';
+import { useListBlocksQuery, useListFriendsQuery, useSendFriendRequestMutation } from '../friends/friendsApi';
 import { useGetRoomQuery, useJoinRoomMutation, useListParticipantsQuery } from '../rooms/roomsApi';
 import { RoomPanel } from '../rooms/RoomPanel';
 import { problemText } from '../../app/problems';
@@ -39,6 +39,7 @@ function Conversation({ conversationKey: key }: { conversationKey: ConversationK
   const room = useGetRoomQuery(targetId, { skip: !isRoom });
   const participants = useListParticipantsQuery(targetId, { skip: !isRoom });
   const [join, joinState] = useJoinRoomMutation();
+  const [askFriend, askState] = useSendFriendRequestMutation();
   const [replyTo, setReplyTo] = useState<Message | null>(null);
   const [panel, setPanel] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -65,7 +66,8 @@ function Conversation({ conversationKey: key }: { conversationKey: ConversationK
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const heightBefore = useRef<number | null>(null);
-  const jumped = useRef(false);
+  // The message last scrolled to, so a second search result in the same conversation scrolls too.
+  const jumped = useRef<number | undefined>(undefined);
   const firstId = messages[0]?.id;
   useLayoutEffect(() => {
     const el = scroller.current;
@@ -73,10 +75,10 @@ function Conversation({ conversationKey: key }: { conversationKey: ConversationK
     if (heightBefore.current != null) {
       el.scrollTop += el.scrollHeight - heightBefore.current;
       heightBefore.current = null;
-    } else if (jumpTo && !jumped.current) {
+    } else if (jumpTo && jumped.current !== jumpTo) {
       const target = el.querySelector(`[data-message-id="${jumpTo}"]`);
       if (target) {
-        jumped.current = true;
+        jumped.current = jumpTo;
         target.scrollIntoView({ block: 'center' });
         atBottom.current = false;
       }
@@ -196,7 +198,12 @@ function Conversation({ conversationKey: key }: { conversationKey: ConversationK
           {joinState.error ? <span className="error">{problemText(joinState.error)}</span> : null}
         </div>
       ) : !isRoom && friends.data ? (
-        <div className="composer join-bar"><span>You can message {name} again once you are friends. <Link to="/friends">Friends</Link></span></div>
+        <div className="composer join-bar">
+          <span>You can message {name} again once you are friends.</span>
+          {askState.isSuccess ? <span role="status">Friend request sent.</span>
+            : <button type="button" className="primary" disabled={askState.isLoading} onClick={() => void askFriend(targetId)}>Add friend</button>}
+          {askState.error ? <span className="error" role="alert">{problemText(askState.error)}</span> : null}
+        </div>
       ) : null}
     </section>
   );
