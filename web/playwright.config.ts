@@ -10,8 +10,10 @@ export default defineConfig({
   outputDir: '../TestResults/web-e2e',
   timeout: 120_000,
   expect: { timeout: 10_000 },
+  // One worker per spec file, two at a time: the longest tests mostly wait (for a refresh timer, for
+  // a socket timeout), so two files side by side keep the run short without loading the machine.
   fullyParallel: false,
-  workers: 1,
+  workers: 2,
   retries: 0,
   reporter: [['list'], ['junit', { outputFile: '../TestResults/web-e2e.xml' }]],
   use: {
