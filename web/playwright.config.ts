@@ -10,8 +10,9 @@ export default defineConfig({
   outputDir: '../TestResults/web-e2e',
   timeout: 120_000,
   expect: { timeout: 10_000 },
-  // One worker per spec file, two at a time: the longest tests mostly wait (for a refresh timer, for
-  // a socket timeout), so two files side by side keep the run short without loading the machine.
+  // One worker per spec file, two at a time, in name order: account.spec.ts, whose refresh-timer test
+  // mostly waits half a minute, runs beside chat.spec.ts and then connection.spec.ts, so the waiting
+  // keeps the run short without loading the machine.
   fullyParallel: false,
   workers: 2,
   retries: 0,

@@ -17,6 +17,6 @@ export ConnectionStrings__Messenger="Server=127.0.0.1;Port=${MESSENGER_DB_PORT:-
 export Storage__Bucket="${MESSENGER_E2E_BUCKET:-messenger-e2e}"
 export Jwt__SigningKey=e2e-only-signing-key-not-for-production-use-0123456789
 # 1-minute access tokens: the client refreshes them half way, so two tabs' timers fire together
-# within the run (session.spec.ts), and sockets outlive a token or two the way they do in production.
+# within the run (account.spec.ts), and sockets outlive a token or two the way they do in production.
 export Jwt__AccessTokenMinutes=1
 exec dotnet "bin/$configuration/net10.0/Messenger.dll"

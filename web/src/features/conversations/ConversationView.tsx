@@ -32,7 +32,7 @@ function Conversation({ conversationKey: key }: { conversationKey: ConversationK
   const messages = useAppSelector(useMemo(() => selectThreadMessages(key), [key]));
   const pending = useAppSelector(useMemo(() => selectPending(key), [key]));
   const typingMap = useAppSelector((s) => s.chat.typing[key]);
-  const online = useAppSelector((s) => (isRoom ? undefined : s.chat.presence[targetId]));
+  const presence = useAppSelector((s) => (isRoom ? undefined : s.chat.presence[targetId]));
   const connection = useAppSelector((s) => s.chat.connection);
   const friends = useListFriendsQuery();
   const blocks = useListBlocksQuery();
@@ -46,6 +46,8 @@ function Conversation({ conversationKey: key }: { conversationKey: ConversationK
   const [now, setNow] = useState(() => Date.now());
 
   const friend = friends.data?.find((f) => f.user.id === targetId)?.user;
+  // Presence comes only from friends: once a friendship ends (a removal, a block) the last one known is stale.
+  const online = friend ? presence : undefined;
   const name = conversation?.name ?? (isRoom ? room.data?.name : friend?.displayName) ?? '…';
   const people = useMemo(() => {
     const map = new Map<number, Sender>([[me.id, { name: me.displayName, avatarUrl: me.avatarUrl }]]);
@@ -125,7 +127,8 @@ function Conversation({ conversationKey: key }: { conversationKey: ConversationK
   const isOwner = room.data?.myRole === 'owner';
   const status = typers.length
     ? `${typers.join(', ')} ${typers.length > 1 ? 'are' : 'is'} typing…`
-    : isRoom ? `${room.data?.participantCount ?? '…'} members${room.data?.isPrivate ? ' · private' : ''}` : online ? 'online' : 'offline';
+    : isRoom ? `${room.data?.participantCount ?? '…'} members${room.data?.isPrivate ? ' · private' : ''}`
+    : !friend ? '' : online ? 'online' : 'offline';
 
   return (
     <section className="conversation" aria-label={`Conversation with ${name}`}>
