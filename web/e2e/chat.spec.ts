@@ -171,6 +171,8 @@ test('alice blocks bob from the Friends page; his request is refused until she u
   await send(bob, 'Are we still on for Friday?');
   await expect(messageBy(bob.page, 'Are we still on for Friday?').getByTestId('message-status')).toHaveText('✓ Sent');
   await expect(bob.page.getByTestId('conversation-status')).toHaveText('online');
+  const herPresenceInInbox = bob.page.getByRole('link', { name: /^Oscar/ }).locator('.presence.on');
+  await expect(herPresenceInInbox).toHaveCount(1);
 
   // alice blocks bob: the friendship ends live on both sides (her list, his composer).
   await alice.page.getByRole('link', { name: 'Friends' }).click();
@@ -181,8 +183,9 @@ test('alice blocks bob from the Friends page; his request is refused until she u
   await expect(alice.page.getByRole('list', { name: 'Friends' })).not.toContainText('Peggy');
   await expect(bob.page.getByRole('textbox', { name: 'Message', exact: true })).toHaveCount(0);
   await expect(bob.page.getByText('You can message Oscar again once you are friends.')).toBeVisible();
-  // Presence comes from friends only: no stale "online" for her now.
+  // Presence comes from friends only: no stale "online" for her now, in the header or the inbox.
   await expect(bob.page.getByTestId('conversation-status')).toHaveText('');
+  await expect(herPresenceInInbox).toHaveCount(0);
   // His history stays; asking again is refused in the API's words.
   await expect(messageBy(bob.page, 'Are we still on for Friday?')).toBeVisible();
   await bob.page.getByRole('button', { name: 'Add friend' }).click();

@@ -55,7 +55,11 @@ export function startSocket(store: Store, onOnline: () => void) {
   const friendsChanged = () => dispatch(api.util.invalidateTags(['Friends', 'Requests', 'Users']));
   c.on('FriendRequestReceived', (_: FriendRequest) => friendsChanged());
   c.on('FriendRequestResponded', (_: FriendRequest) => friendsChanged());
-  c.on('FriendRemoved', () => friendsChanged());
+  c.on('FriendRemoved', (e: { userId: number }) => {
+    // Presence goes to friends only, so no event will say they went offline: stop showing them online.
+    dispatch(chat.presenceChanged([{ userId: e.userId, online: false }]));
+    friendsChanged();
+  });
   c.on('RoomInviteReceived', (_: Invite) => dispatch(api.util.invalidateTags(['Invites'])));
   c.on('RoomInviteResponded', (_: Invite) => dispatch(api.util.invalidateTags(['Invites', 'Participants'])));
   c.on('ParticipantJoined', (e: ParticipantJoinedEvent) => {
