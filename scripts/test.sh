@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite against real local services (started if needed): the .NET tests on
 # their own database, messenger_test; then the web client's unit tests (Vitest) and end-to-end tests
-# (Playwright driving Chromium against a service of their own on port 5091, database messenger_e2e).
+# (Playwright driving Chromium against a service of their own on port 5091, database messenger_e2e;
+# MESSENGER_E2E_PORT, MESSENGER_E2E_DATABASE and MESSENGER_E2E_BUCKET give a second checkout its own).
 # Extra arguments go to dotnet test alone (e.g. --filter Name~Login); `--web` runs only the client's tests.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

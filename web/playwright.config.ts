@@ -10,8 +10,11 @@ export default defineConfig({
   outputDir: '../TestResults/web-e2e',
   timeout: 120_000,
   expect: { timeout: 10_000 },
+  // One worker per spec file, two at a time, in name order: account.spec.ts, whose refresh-timer test
+  // mostly waits half a minute, runs beside chat.spec.ts and then connection.spec.ts, so the waiting
+  // keeps the run short without loading the machine.
   fullyParallel: false,
-  workers: 1,
+  workers: 2,
   retries: 0,
   reporter: [['list'], ['junit', { outputFile: '../TestResults/web-e2e.xml' }]],
   use: {

@@ -98,7 +98,7 @@ test('a reply and reactions are seen on both sides', async ({ browser }, testInf
   await bob.context.close();
 });
 
-test('a private room: alice invites bob, bob accepts live and they chat there', async ({ browser }, testInfo) => {
+test('a private room: alice invites bob, bob accepts live, they chat there, and bob finds her messages by search', async ({ browser }, testInfo) => {
   const alice = await person(browser, 'erin', 'Erin');
   const bob = await person(browser, 'frank', 'Frank');
   await befriend(alice, bob);
@@ -127,15 +127,78 @@ test('a private room: alice invites bob, bob accepts live and they chat there', 
 
   // bob steps away; two conversations collect unread messages in his inbox.
   await bob.page.getByRole('link', { name: 'Friends' }).click();
-  await send(alice, 'We leave at 8');
+  await send(alice, 'We leave at 8, coffee at the Café first');
   await openFriendChat(alice, bob);
   await send(alice, 'Also, can you bring the map?');
-  await send(alice, 'And snacks');
+  await send(alice, 'And snacks from the café');
   await bob.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Chats/ }).click();
   await expect(bob.page.getByRole('link', { name: 'Erin, 2 unread' })).toBeVisible();
   await expect(bob.page.getByRole('link', { name: 'Weekend trip, 1 unread' })).toBeVisible();
   await docsScreenshot(bob.page, 'inbox.png');
+
+  // bob searches. A query of only a stop word and a short word is refused in the API's words at the
+  // field; "CAFE" finds "Café" in the room and "café" in the direct conversation, newest first.
+  await bob.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Search' }).click();
+  const box = bob.page.getByRole('searchbox', { name: 'Search messages' });
+  await box.fill('the at');
+  await box.press('Enter');
+  await expect(box).toHaveAttribute('aria-invalid', 'true');
+  await expect(bob.page.locator('#search-query-error')).toContainText('has no word to search for');
+  await box.fill('CAFE');
+  await box.press('Enter');
+  const results = bob.page.getByRole('list', { name: 'Results' }).getByRole('link');
+  await expect(results).toHaveCount(2);
+  await expect(box).not.toHaveAttribute('aria-invalid');
+  await expect(results.nth(0)).toContainText('Erin');
+  await expect(results.nth(0)).toContainText('And snacks from the café');
+  await expect(results.nth(1)).toContainText('Weekend trip');
+  await expect(results.nth(1)).toContainText('coffee at the Café first');
+  // A result opens its conversation at that message.
+  await results.nth(1).click();
+  await expect(bob.page.getByRole('heading', { name: 'Weekend trip' })).toBeVisible();
+  await expect(messageBy(bob.page, 'coffee at the Café first')).toHaveClass(/highlighted/);
+  await expect(messageBy(bob.page, 'coffee at the Café first')).toBeInViewport();
   await finalScreenshot(testInfo, bob.page);
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test('alice blocks bob from the Friends page; his request is refused until she unblocks him', async ({ browser }, testInfo) => {
+  const alice = await person(browser, 'oscar', 'Oscar');
+  const bob = await person(browser, 'peggy', 'Peggy');
+  await befriend(alice, bob);
+  await openFriendChat(bob, alice);
+  await send(bob, 'Are we still on for Friday?');
+  await expect(messageBy(bob.page, 'Are we still on for Friday?').getByTestId('message-status')).toHaveText('✓ Sent');
+  await expect(bob.page.getByTestId('conversation-status')).toHaveText('online');
+  const herPresenceInInbox = bob.page.getByRole('link', { name: /^Oscar/ }).locator('.presence.on');
+  await expect(herPresenceInInbox).toHaveCount(1);
+
+  // alice blocks bob: the friendship ends live on both sides (her list, his composer).
+  await alice.page.getByRole('link', { name: 'Friends' }).click();
+  await expect(alice.page.getByRole('list', { name: 'Friends' })).toContainText('Peggy');
+  alice.page.once('dialog', (d) => void d.accept());
+  await alice.page.getByRole('list', { name: 'Friends' }).getByRole('button', { name: 'Block' }).click();
+  await expect(alice.page.getByRole('list', { name: 'Blocked users' })).toContainText('Peggy');
+  await expect(alice.page.getByRole('list', { name: 'Friends' })).not.toContainText('Peggy');
+  await expect(bob.page.getByRole('textbox', { name: 'Message', exact: true })).toHaveCount(0);
+  await expect(bob.page.getByText('You can message Oscar again once you are friends.')).toBeVisible();
+  // Presence comes from friends only: no stale "online" for her now, in the header or the inbox.
+  await expect(bob.page.getByTestId('conversation-status')).toHaveText('');
+  await expect(herPresenceInInbox).toHaveCount(0);
+  // His history stays; asking again is refused in the API's words.
+  await expect(messageBy(bob.page, 'Are we still on for Friday?')).toBeVisible();
+  await bob.page.getByRole('button', { name: 'Add friend' }).click();
+  await expect(bob.page.getByRole('alert')).toHaveText(`friend requests between you and user ${alice.id} are blocked`);
+
+  // alice unblocks; bob asks again and she sees the request live.
+  await alice.page.getByRole('list', { name: 'Blocked users' }).getByRole('button', { name: 'Unblock' }).click();
+  await expect(alice.page.getByRole('list', { name: 'Blocked users' })).toHaveCount(0);
+  await bob.page.getByRole('button', { name: 'Add friend' }).click();
+  await expect(bob.page.getByText('Friend request sent.')).toBeVisible();
+  await expect(alice.page.getByTestId('requests-badge')).toHaveText('1');
+  await expect(alice.page.getByRole('list', { name: 'Incoming requests' })).toContainText('Peggy');
+  await finalScreenshot(testInfo, alice.page);
   await alice.context.close();
   await bob.context.close();
 });

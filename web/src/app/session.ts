@@ -18,8 +18,27 @@ let inFlight: Promise<string | null> | null = null;
 let refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
 const refreshLock = 'messenger-refresh';
-/** Refresh this long before the access token expires. */
-const refreshAheadMs = 60_000;
+
+/** The lifetime the server gave an access token (its `exp` less its `iat`), in ms. */
+function lifetimeMs(accessToken: string): number {
+  const payload = accessToken.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+  const { iat, exp } = JSON.parse(atob(payload.padEnd(Math.ceil(payload.length / 4) * 4, '='))) as { iat: number; exp: number };
+  return (exp - iat) * 1000;
+}
+
+/**
+ * How long before expiry to refresh: a minute, or half the token's lifetime when that is shorter, so
+ * a 1-minute token (Jwt:AccessTokenMinutes = 1) is refreshed after 30 s, not every few seconds.
+ */
+export const refreshLeadMs = (accessToken: string) => Math.min(60_000, lifetimeMs(accessToken) / 2);
+
+/** Milliseconds from `now` until this token should be refreshed (at least 5 s, so a clock far off cannot make a loop). */
+export const refreshDelayMs = (accessToken: string, expiresAt: string, now: number) =>
+  Math.max(5_000, Date.parse(expiresAt) - now - refreshLeadMs(accessToken));
+
+/** Good enough to use rather than refresh: more than half the refresh lead left (a tab that waited for the lock takes another's token). */
+export const isFresh = (accessToken: string | null, expiresAt: string | null, now: number) =>
+  accessToken != null && expiresAt != null && Date.parse(expiresAt) - now > refreshLeadMs(accessToken) / 2;
 
 export class ApiError extends Error {
   constructor(public status: number, public problem: Problem) {
@@ -50,11 +69,8 @@ function schedule() {
   clearTimeout(refreshTimer);
   const { accessToken, expiresAt } = store!.getState().auth;
   if (!accessToken || !expiresAt) return;
-  const delay = Math.max(5_000, Date.parse(expiresAt) - Date.now() - refreshAheadMs);
-  refreshTimer = setTimeout(() => void refreshSession(accessToken), delay);
+  refreshTimer = setTimeout(() => void refreshSession(accessToken), refreshDelayMs(accessToken, expiresAt, Date.now()));
 }
-
-const fresh = (expiresAt: string | null) => expiresAt != null && Date.parse(expiresAt) - Date.now() > refreshAheadMs / 2;
 
 /**
  * Gets a new access token unless someone already replaced `stale` (the token the caller found wanting;
@@ -63,7 +79,7 @@ const fresh = (expiresAt: string | null) => expiresAt != null && Date.parse(expi
 export function refreshSession(stale: string | null): Promise<string | null> {
   inFlight ??= withLock(async () => {
     const { accessToken, expiresAt } = store!.getState().auth;
-    if (accessToken && accessToken !== stale && fresh(expiresAt)) return accessToken;
+    if (accessToken !== stale && isFresh(accessToken, expiresAt, Date.now())) return accessToken;
     let response: Response;
     try {
       response = await fetch('/auth/refresh', { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: '{}' });

@@ -1,7 +1,7 @@
 import { HubConnectionBuilder, HubConnectionState, LogLevel, type HubConnection } from '@microsoft/signalr';
 import { chat } from '../features/conversations/chatSlice';
 import { api } from './api';
-import { refreshSession } from './session';
+import { isFresh, refreshSession } from './session';
 import type { AppDispatch, RootState } from './store';
 import {
   roomKey, userKey, type ConversationReadEvent, type FriendRequest, type Invite, type Message, type MessageDeletedEvent,
@@ -16,6 +16,9 @@ interface Store { dispatch: AppDispatch; getState: () => RootState }
 /** Typing counts as ended this long after the last TypingStarted (API.md: 6 s). */
 export const typingLapseMs = 6_000;
 
+/** Silence after which the connection counts as dead: three of the server's 5 s keep-alive pings missed. */
+export const serverTimeoutMs = 15_000;
+
 let connection: HubConnection | null = null;
 
 export function startSocket(store: Store, onOnline: () => void) {
@@ -26,12 +29,15 @@ export function startSocket(store: Store, onOnline: () => void) {
     .withUrl('/hubs/chat', {
       accessTokenFactory: async () => {
         const { accessToken, expiresAt } = getState().auth;
-        if (accessToken && expiresAt && Date.parse(expiresAt) - Date.now() > 30_000) return accessToken;
+        if (isFresh(accessToken, expiresAt, Date.now())) return accessToken!;
         return (await refreshSession(accessToken)) ?? '';
       },
     })
     // Never give up: a laptop that slept for an hour should come back by itself.
     .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => Math.min(10_000, 500 * 2 ** ctx.previousRetryCount) })
+    // The server pings every 5 s (RealtimeSetup), so 15 s without a word means the network died
+    // silently: reconnect and show the banner then, not after SignalR's default 30 s.
+    .withServerTimeout(serverTimeoutMs)
     .configureLogging(LogLevel.Warning)
     .build();
   connection = c;
@@ -49,7 +55,11 @@ export function startSocket(store: Store, onOnline: () => void) {
   const friendsChanged = () => dispatch(api.util.invalidateTags(['Friends', 'Requests', 'Users']));
   c.on('FriendRequestReceived', (_: FriendRequest) => friendsChanged());
   c.on('FriendRequestResponded', (_: FriendRequest) => friendsChanged());
-  c.on('FriendRemoved', () => friendsChanged());
+  c.on('FriendRemoved', (e: { userId: number }) => {
+    // Presence goes to friends only, so no event will say they went offline: stop showing them online.
+    dispatch(chat.presenceChanged([{ userId: e.userId, online: false }]));
+    friendsChanged();
+  });
   c.on('RoomInviteReceived', (_: Invite) => dispatch(api.util.invalidateTags(['Invites'])));
   c.on('RoomInviteResponded', (_: Invite) => dispatch(api.util.invalidateTags(['Invites', 'Participants'])));
   c.on('ParticipantJoined', (e: ParticipantJoinedEvent) => {

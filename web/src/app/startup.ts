@@ -52,9 +52,6 @@ export function startSession(store: AppStore) {
   window.addEventListener('offline', () => networkChanged(store, false, onOnline));
   window.addEventListener('online', () => networkChanged(store, true, onOnline));
 
-  // Lets the end-to-end test make two tabs refresh at the same moment, as their timers do when they share a token.
-  Object.assign(window, { messengerRefresh: () => refreshSession(store.getState().auth.accessToken) });
-
   void refreshSession(null).then((token) => {
     if (!token && store.getState().auth.status === 'loading') store.dispatch(signedOut());
   });

@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
+import { useNavigate, useParams, useSearchParams } from 'react-router';
 import { useAppDispatch, useAppSelector } from '../../app/hooks';
 import { roomKey, userKey, type ConversationKey, type Message } from '../../app/types';
 import { Avatar } from '../../components/Avatar';
-import { useListBlocksQuery, useListFriendsQuery } from '../friends/friendsApi';
+import { useListBlocksQuery, useListFriendsQuery, useSendFriendRequestMutation } from '../friends/friendsApi';
 import { useGetRoomQuery, useJoinRoomMutation, useListParticipantsQuery } from '../rooms/roomsApi';
 import { RoomPanel } from '../rooms/RoomPanel';
 import { problemText } from '../../app/problems';
@@ -32,19 +32,22 @@ function Conversation({ conversationKey: key }: { conversationKey: ConversationK
   const messages = useAppSelector(useMemo(() => selectThreadMessages(key), [key]));
   const pending = useAppSelector(useMemo(() => selectPending(key), [key]));
   const typingMap = useAppSelector((s) => s.chat.typing[key]);
-  const online = useAppSelector((s) => (isRoom ? undefined : s.chat.presence[targetId]));
+  const presence = useAppSelector((s) => (isRoom ? undefined : s.chat.presence[targetId]));
   const connection = useAppSelector((s) => s.chat.connection);
   const friends = useListFriendsQuery();
   const blocks = useListBlocksQuery();
   const room = useGetRoomQuery(targetId, { skip: !isRoom });
   const participants = useListParticipantsQuery(targetId, { skip: !isRoom });
   const [join, joinState] = useJoinRoomMutation();
+  const [askFriend, askState] = useSendFriendRequestMutation();
   const [replyTo, setReplyTo] = useState<Message | null>(null);
   const [panel, setPanel] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [now, setNow] = useState(() => Date.now());
 
   const friend = friends.data?.find((f) => f.user.id === targetId)?.user;
+  // Presence comes only from friends: once a friendship ends (a removal, a block) the last one known is stale.
+  const online = friend ? presence : undefined;
   const name = conversation?.name ?? (isRoom ? room.data?.name : friend?.displayName) ?? '…';
   const people = useMemo(() => {
     const map = new Map<number, Sender>([[me.id, { name: me.displayName, avatarUrl: me.avatarUrl }]]);
@@ -65,7 +68,8 @@ function Conversation({ conversationKey: key }: { conversationKey: ConversationK
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const heightBefore = useRef<number | null>(null);
-  const jumped = useRef(false);
+  // The message last scrolled to, so a second search result in the same conversation scrolls too.
+  const jumped = useRef<number | undefined>(undefined);
   const firstId = messages[0]?.id;
   useLayoutEffect(() => {
     const el = scroller.current;
@@ -73,10 +77,10 @@ function Conversation({ conversationKey: key }: { conversationKey: ConversationK
     if (heightBefore.current != null) {
       el.scrollTop += el.scrollHeight - heightBefore.current;
       heightBefore.current = null;
-    } else if (jumpTo && !jumped.current) {
+    } else if (jumpTo && jumped.current !== jumpTo) {
       const target = el.querySelector(`[data-message-id="${jumpTo}"]`);
       if (target) {
-        jumped.current = true;
+        jumped.current = jumpTo;
         target.scrollIntoView({ block: 'center' });
         atBottom.current = false;
       }
@@ -123,7 +127,8 @@ function Conversation({ conversationKey: key }: { conversationKey: ConversationK
   const isOwner = room.data?.myRole === 'owner';
   const status = typers.length
     ? `${typers.join(', ')} ${typers.length > 1 ? 'are' : 'is'} typing…`
-    : isRoom ? `${room.data?.participantCount ?? '…'} members${room.data?.isPrivate ? ' · private' : ''}` : online ? 'online' : 'offline';
+    : isRoom ? `${room.data?.participantCount ?? '…'} members${room.data?.isPrivate ? ' · private' : ''}`
+    : !friend ? '' : online ? 'online' : 'offline';
 
   return (
     <section className="conversation" aria-label={`Conversation with ${name}`}>
@@ -196,7 +201,12 @@ function Conversation({ conversationKey: key }: { conversationKey: ConversationK
           {joinState.error ? <span className="error">{problemText(joinState.error)}</span> : null}
         </div>
       ) : !isRoom && friends.data ? (
-        <div className="composer join-bar"><span>You can message {name} again once you are friends. <Link to="/friends">Friends</Link></span></div>
+        <div className="composer join-bar">
+          <span>You can message {name} again once you are friends.</span>
+          {askState.isSuccess ? <span role="status">Friend request sent.</span>
+            : <button type="button" className="primary" disabled={askState.isLoading} onClick={() => void askFriend(targetId)}>Add friend</button>}
+          {askState.error ? <span className="error" role="alert">{problemText(askState.error)}</span> : null}
+        </div>
       ) : null}
     </section>
   );

@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { befriend, finalScreenshot, messageBy, openFriendChat, person, send } from './helpers';
 
-test('someone registers in the form, stays signed in across a reload and two tabs refreshing at once, and signs out', async ({ browser }, testInfo) => {
+test('someone registers in the form, stays signed in across a reload and two tabs whose refresh timers fire together, and signs out', async ({ browser }, testInfo) => {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto('/app/');
@@ -23,19 +23,27 @@ test('someone registers in the form, stays signed in across a reload and two tab
   await page.reload();
   await expect(page.getByRole('link', { name: 'Your profile' })).toContainText('Grace Hopper');
 
-  // A second tab; both refresh at the same moment, three times. The server revokes a session whose
-  // refresh token is used twice, so without the cross-tab lock one of these rounds would sign both out.
+  // A second tab. Its start-up refresh hands the new token to the first tab, so both tabs' timers
+  // fire at the same moment, half way through the token's life (the e2e service issues 1-minute
+  // tokens). The server revokes a session whose refresh token is used twice: without the cross-tab
+  // lock, both tabs would refresh with one cookie and both be signed out.
+  const refreshes: number[] = [];
+  context.on('response', (r) => { if (r.url().endsWith('/auth/refresh')) refreshes.push(r.status()); });
   const second = await context.newPage();
   await second.goto('/app/friends');
   await expect(second.getByRole('heading', { name: 'Friends', exact: true })).toBeVisible();
-  for (let round = 0; round < 3; round++) {
-    const tokens = await Promise.all([page, second].map((p) => p.evaluate(() => (window as unknown as { messengerRefresh: () => Promise<string | null> }).messengerRefresh())));
-    expect(tokens.every((t) => typeof t === 'string' && t.length > 20)).toBe(true);
-  }
+  await expect.poll(() => refreshes.length).toBe(1);
+  await expect.poll(() => refreshes.length, { timeout: 40_000 }).toBeGreaterThan(1);
+  // The other tab takes the lock next and finds the new token (or refreshes with the new cookie);
+  // give it that moment, so a reload does not cut off a refresh the server has already answered.
+  await page.waitForTimeout(1_000);
+  await expect(page.getByRole('link', { name: 'Your profile' })).toBeVisible();
+  await expect(second.getByRole('heading', { name: 'Friends', exact: true })).toBeVisible();
   await page.reload();
   await second.reload();
   await expect(page.getByRole('link', { name: 'Your profile' })).toBeVisible();
   await expect(second.getByRole('heading', { name: 'Friends', exact: true })).toBeVisible();
+  expect(refreshes.every((status) => status === 200), `refresh answers: ${refreshes}`).toBe(true);
 
   // Sign out ends the session in every tab; a reload stays signed out.
   await page.getByRole('link', { name: 'Your profile' }).click();
@@ -75,54 +83,6 @@ test("alice's second tab clears its unread badge when the first one reads", asyn
   await expect(tab2.getByRole('link', { name: 'Ivan', exact: true })).toBeVisible();
   await expect(tab2.getByTestId('unread-badge')).toHaveCount(0);
   await finalScreenshot(testInfo, tab2);
-  await alice.context.close();
-  await bob.context.close();
-});
-
-test('bob goes offline while alice sends, edits and deletes; back online he sees exactly the final state', async ({ browser }, testInfo) => {
-  const alice = await person(browser, 'judy', 'Judy');
-  const bob = await person(browser, 'mallory', 'Mallory');
-  await befriend(alice, bob);
-  await openFriendChat(alice, bob);
-  await openFriendChat(bob, alice);
-  await send(alice, 'Before the tunnel');
-  await expect(messageBy(bob.page, 'Before the tunnel')).toBeVisible();
-
-  await bob.context.setOffline(true);
-  await expect(bob.page.getByTestId('offline-banner')).toBeVisible();
-  // bob writes while offline: queued, sent once when he is back.
-  await send(bob, 'Written in the tunnel');
-  await expect(bob.page.getByTestId('pending-message')).toContainText('Waiting for connection');
-
-  await send(alice, 'First while you were away');
-  await send(alice, 'Second, to be edited');
-  await send(alice, 'Third, to be deleted');
-  await messageBy(alice.page, 'Second, to be edited').hover();
-  await messageBy(alice.page, 'Second, to be edited').getByRole('button', { name: 'Edit' }).click();
-  await alice.page.getByRole('textbox', { name: 'Edit message' }).fill('Second, edited');
-  await alice.page.getByRole('textbox', { name: 'Edit message' }).press('Enter');
-  alice.page.once('dialog', (d) => void d.accept());
-  await messageBy(alice.page, 'Third, to be deleted').hover();
-  await messageBy(alice.page, 'Third, to be deleted').getByRole('button', { name: 'Delete' }).click();
-  await messageBy(alice.page, 'Before the tunnel').hover();
-  await messageBy(alice.page, 'Before the tunnel').getByRole('button', { name: 'Edit' }).click();
-  await alice.page.getByRole('textbox', { name: 'Edit message' }).fill('Before the tunnel (edited)');
-  await alice.page.getByRole('textbox', { name: 'Edit message' }).press('Enter');
-  await expect(alice.page.getByTestId('message').filter({ hasText: 'Message deleted' })).toHaveCount(1);
-
-  await bob.context.setOffline(false);
-  await expect(bob.page.getByTestId('offline-banner')).toHaveCount(0);
-  const bodies = bob.page.getByTestId('message');
-  await expect(bodies).toHaveText([
-    /Before the tunnel \(edited\)/, /First while you were away/, /Second, edited/, /Message deleted/, /Written in the tunnel/,
-  ]);
-  await expect(bob.page.getByTestId('pending-message')).toHaveCount(0);
-  await expect(alice.page.getByTestId('message').filter({ hasText: 'Written in the tunnel' })).toHaveCount(1);
-  await bob.page.reload();
-  await expect(bob.page.getByTestId('message')).toHaveText([
-    /Before the tunnel \(edited\)/, /First while you were away/, /Second, edited/, /Message deleted/, /Written in the tunnel/,
-  ]);
-  await finalScreenshot(testInfo, bob.page);
   await alice.context.close();
   await bob.context.close();
 });
