@@ -52,11 +52,32 @@ public static class SendMessageRules
     /// round. Correlated with c.id, they run once c's lock is granted and see every change that
     /// committed before it (an uncorrelated one is read before the lock wait).
     /// </summary>
-    public const string ReplyToColumns = $"""
+    private const string ReplyToColumns = $"""
         (SELECT rt.sender_id FROM messages rt WHERE rt.conversation_id = c.id AND rt.id = @ReplyToId) AS reply_to_sender_id,
         (SELECT {MessagesAccess.ReplyBodyOf} FROM messages rt WHERE rt.conversation_id = c.id AND rt.id = @ReplyToId) AS reply_to_body,
         (SELECT rt.deleted_at FROM messages rt WHERE rt.conversation_id = c.id AND rt.id = @ReplyToId) AS reply_to_deleted_at
         """;
+
+    /// <summary>Where a send's locking read names the replied-to message's columns (see LockStatements).</summary>
+    public const string ReplyToSlot = "/* reply-to columns */";
+
+    // Typed NULLs, so the row maps as with ReplyToColumns (NULLIF(c.id, c.id) is a BIGINT; a cast to
+    // SIGNED of a bare NULL comes back as an INT).
+    private const string NoReplyToColumns =
+        "NULLIF(c.id, c.id) AS reply_to_sender_id, CAST(NULL AS CHAR(200)) AS reply_to_body, CAST(NULL AS DATETIME(3)) AS reply_to_deleted_at";
+
+    /// <summary>
+    /// A send's locking read in two forms, made once from one text holding ReplyToSlot: with
+    /// ReplyToColumns for a reply, with plain NULLs otherwise. Measured on MariaDB 10.11, the three
+    /// subqueries cost a plain send 30-55 µs of database CPU (about a tenth) even with a null @ReplyToId.
+    /// </summary>
+    public sealed record LockStatements(string Plain, string Reply)
+    {
+        public static LockStatements From(string sql) =>
+            new(sql.Replace(ReplyToSlot, NoReplyToColumns), sql.Replace(ReplyToSlot, ReplyToColumns));
+
+        public string For(ISendMessageCommand command) => command.ReplyToId is null ? Plain : Reply;
+    }
 
     /// <summary>
     /// The new message's replyTo from what ReplyToColumns read; 400 naming replyToId when it named

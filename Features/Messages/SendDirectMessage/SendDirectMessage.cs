@@ -45,12 +45,14 @@ public static class SendDirectMessage
         private const string LockSql = $"""
             {InlineTransaction.Begin}
             SELECT c.id, c.version, c.message_count, r.id AS friendship_id,
-                   {SendMessageRules.ReplyToColumns}
+                   {SendMessageRules.ReplyToSlot}
             FROM conversations c
             LEFT JOIN friend_requests r ON r.user_low = c.user_low AND r.user_high = c.user_high AND r.live = 1 AND r.status = 'accepted'
             WHERE c.user_low = LEAST(@SenderId, @ToUserId) AND c.user_high = GREATEST(@SenderId, @ToUserId)
             FOR UPDATE;
             """;
+
+        private static readonly SendMessageRules.LockStatements Lock = SendMessageRules.LockStatements.From(LockSql);
 
         private const string InsertSql = """
             INSERT INTO messages (conversation_id, sender_id, recipient_id, body, client_message_id, created_at, version, seq, reply_to_id)
@@ -80,7 +82,7 @@ public static class SendDirectMessage
         {
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
             await using var transaction = new InlineTransaction(connection);
-            var conversation = await connection.QuerySingleOrDefaultAsync<Conversation>(new CommandDefinition(LockSql, command,
+            var conversation = await connection.QuerySingleOrDefaultAsync<Conversation>(new CommandDefinition(Lock.For(command), command,
                 cancellationToken: cancellationToken));
             if (conversation?.FriendshipId is null)
             {

@@ -44,11 +44,13 @@ public static class SendRoomMessage
         private const string LockSql = $"""
             {InlineTransaction.Begin}
             SELECT c.id, c.version, c.message_count, p.user_id AS participant_id,
-                   {SendMessageRules.ReplyToColumns}
+                   {SendMessageRules.ReplyToSlot}
             FROM conversations c LEFT JOIN room_participants p ON p.room_id = c.room_id AND p.user_id = @SenderId
             WHERE c.room_id = @RoomId
             FOR UPDATE;
             """;
+
+        private static readonly SendMessageRules.LockStatements Lock = SendMessageRules.LockStatements.From(LockSql);
 
         private const string InsertSql = """
             INSERT INTO messages (conversation_id, room_id, sender_id, body, client_message_id, created_at, version, seq, reply_to_id)
@@ -76,7 +78,7 @@ public static class SendRoomMessage
         {
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
             await using var transaction = new InlineTransaction(connection);
-            var conversation = await connection.QuerySingleOrDefaultAsync<Conversation>(new CommandDefinition(LockSql, command,
+            var conversation = await connection.QuerySingleOrDefaultAsync<Conversation>(new CommandDefinition(Lock.For(command), command,
                 cancellationToken: cancellationToken));
             if (conversation?.ParticipantId is null)
             {
