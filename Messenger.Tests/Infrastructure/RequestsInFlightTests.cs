@@ -96,22 +96,47 @@ public sealed class RequestsInFlightTests : TestBase
 
     /// <summary>
     /// A request whose body never finishes, written on a socket of its own (HttpClient here hands the
-    /// service a request only once its body is complete): it stays in flight until disposed.
+    /// service a request only once its body is complete): it stays in flight until disposed. The body
+    /// trickles in JSON whitespace faster than Kestrel's minimum body data rate (240 bytes/s after a
+    /// 5 s grace), which otherwise ends a stalled request on a slow machine before the test looks.
     /// </summary>
     private sealed class HeldRequest : IDisposable
     {
         private readonly TcpClient _socket = new();
+        private readonly CancellationTokenSource _stop = new();
 
         public static async Task<HeldRequest> StartAsync(Uri service, string accessToken)
         {
             var request = new HeldRequest();
             await request._socket.ConnectAsync(service.Host, service.Port);
             var head = $"POST /friends/request HTTP/1.1\r\nHost: {service.Authority}\r\nAuthorization: Bearer {accessToken}\r\n" +
-                       "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{";
+                       "Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{";
             await request._socket.GetStream().WriteAsync(Encoding.ASCII.GetBytes(head));
+            _ = request.TrickleAsync();
             return request;
         }
 
-        public void Dispose() => _socket.Dispose();
+        private async Task TrickleAsync()
+        {
+            var spaces = Encoding.ASCII.GetBytes(new string(' ', 100));
+            try
+            {
+                while (!_stop.IsCancellationRequested)
+                {
+                    await _socket.GetStream().WriteAsync(spaces, _stop.Token);
+                    await Task.Delay(100, _stop.Token);
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+            {
+                // Disposed: the request ends with its socket.
+            }
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _socket.Dispose();
+        }
     }
 }
