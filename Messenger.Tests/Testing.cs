@@ -200,14 +200,9 @@ public sealed class Testing
                 ConversationId = conversation.Id, From = from, To = to, Body = $"seed {i}", Version = conversation.Version + i,
                 Seq = conversation.MessageCount + i,
             }), transaction);
-        // As sending does: the conversation counts them and points at the last, and the sender's marker moves to it.
-        await db.ExecuteAsync("""
-            UPDATE conversations SET version = @Version, message_count = @Seq,
-              last_message_id = (SELECT MAX(id) FROM messages WHERE conversation_id = @Id) WHERE id = @Id;
-            INSERT INTO conversation_reads (user_id, conversation_id, message_id, seq)
-            SELECT @From, id, last_message_id, message_count FROM conversations WHERE id = @Id
-            ON DUPLICATE KEY UPDATE message_id = VALUES(message_id), seq = VALUES(seq);
-            """, new { conversation.Id, From = from, Version = conversation.Version + count, Seq = conversation.MessageCount + count }, transaction);
+        // As sending does: the conversation counts them (the sender's own messages count as read by them).
+        await db.ExecuteAsync("UPDATE conversations SET version = @Version, message_count = @Seq WHERE id = @Id",
+            new { conversation.Id, Version = conversation.Version + count, Seq = conversation.MessageCount + count }, transaction);
         await transaction.CommitAsync();
         return (await db.QueryAsync<long>("SELECT id FROM messages WHERE conversation_id = @Id ORDER BY id", new { conversation.Id })).AsList();
     }

@@ -62,8 +62,7 @@ public static class ConversationsBench
             // An unread backlog of 0-59 messages from the others; my marker just before it.
             var unread = random.Next(60);
             await RunSqlAsync($"""
-                UPDATE conversations SET version = {count}, message_count = {count},
-                  last_message_id = (SELECT id FROM messages WHERE conversation_id = {id} AND seq = {count}) WHERE id = {id};
+                UPDATE conversations SET version = {count}, message_count = {count} WHERE id = {id};
                 INSERT INTO conversation_reads (user_id, conversation_id, message_id, seq)
                 SELECT {me.Id}, {id}, id, seq FROM messages WHERE conversation_id = {id} AND seq = {count - unread};
                 INSERT INTO conversation_reads (user_id, conversation_id, message_id, seq)

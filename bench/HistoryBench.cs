@@ -43,9 +43,7 @@ public static class HistoryBench
         }
         // The conversation as sending would have left it: the first message was sent, the rest follow it in order.
         await new MySqlCommand($"""
-            UPDATE conversations SET version = {messages}, message_count = {messages},
-                last_message_id = (SELECT MAX(id) FROM messages WHERE conversation_id = {conversationId})
-            WHERE id = {conversationId}
+            UPDATE conversations SET version = {messages}, message_count = {messages} WHERE id = {conversationId}
             """, db).ExecuteNonQueryAsync();
         await new MySqlCommand("ANALYZE TABLE messages", db).ExecuteNonQueryAsync();
         Console.WriteLine($"seeded {messages:N0} messages in conversation {conversationId} in {seeded.Elapsed.TotalSeconds:0} s");

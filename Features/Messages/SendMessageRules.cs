@@ -38,19 +38,38 @@ public sealed class SendMessageValidator : AbstractValidator<ISendMessageCommand
     }
 }
 
-/// <summary>The steps both send slices take besides their own checks and INSERT.</summary>
+/// <summary>
+/// The steps both send slices take around their own SQL. A plain send is one round trip: one
+/// batch that begins the transaction, moves the conversation row (its version and count) under
+/// that row's lock with the sender's right to send checked in the same UPDATE's join, inserts
+/// the message from the moved row, reads back what the database assigned, and commits.
+/// </summary>
 public static class SendMessageRules
 {
     // Shared locks keep the files from being deleted or handed over before the message commits.
-    private const string LockFilesSql = $"SELECT {FilesAccess.InfoColumns} FROM files f WHERE f.id IN @FileIds AND f.owner_id = @SenderId ORDER BY f.id LOCK IN SHARE MODE";
+    // Taken first, in a round trip of their own, because the batch must know they are all the sender's.
+    private const string LockFilesSql = $"""
+        {InlineTransaction.Begin}
+        SELECT {FilesAccess.InfoColumns} FROM files f WHERE f.id IN @FileIds AND f.owner_id = @SenderId ORDER BY f.id LOCK IN SHARE MODE;
+        """;
+
+    /// <summary>Where a send's batch adds the attachments: right after the message's INSERT, before its closing SELECT.</summary>
+    public const string AttachSlot = "/* attachments */";
+
+    /// <summary>Where a send's closing SELECT, over <c>conversations c</c>, names the replied-to message's columns.</summary>
+    public const string ReplyToSlot = "/* reply-to columns */";
+
+    // LAST_INSERT_ID() is the message's id only if the message's INSERT (the statement before) wrote
+    // it; otherwise it is left over from an earlier use of the pooled connection, hence the guard.
+    private const string AttachSql =
+        "INSERT INTO message_attachments (message_id, file_id) SELECT LAST_INSERT_ID(), f.id FROM files f WHERE f.id IN @FileIds AND ROW_COUNT() > 0;";
 
     /// <summary>
-    /// The replied-to message (@ReplyToId) for a send's locking read over <c>conversations c</c>:
-    /// nulls unless it is a message of that conversation. Scalar subqueries rather than a join,
-    /// because a locking read does not lock a subquery's rows: the send never locks the target's
-    /// row, which edits, deletes and reactions lock before the conversation row, the other way
-    /// round. Correlated with c.id, they run once c's lock is granted and see every change that
-    /// committed before it (an uncorrelated one is read before the lock wait).
+    /// The replied-to message (@ReplyToId) in the closing SELECT: nulls unless it is a message of
+    /// this conversation. That SELECT is the transaction's first plain read, so it sees every
+    /// change committed before this send took the conversation's lock, and it locks nothing: the
+    /// send never locks the target's row, which edits, deletes and reactions lock before the
+    /// conversation row, the other way round.
     /// </summary>
     private const string ReplyToColumns = $"""
         (SELECT rt.sender_id FROM messages rt WHERE rt.conversation_id = c.id AND rt.id = @ReplyToId) AS reply_to_sender_id,
@@ -58,76 +77,74 @@ public static class SendMessageRules
         (SELECT rt.deleted_at FROM messages rt WHERE rt.conversation_id = c.id AND rt.id = @ReplyToId) AS reply_to_deleted_at
         """;
 
-    /// <summary>Where a send's locking read names the replied-to message's columns (see LockStatements).</summary>
-    public const string ReplyToSlot = "/* reply-to columns */";
-
     // Typed NULLs, so the row maps as with ReplyToColumns (NULLIF(c.id, c.id) is a BIGINT; a cast to
     // SIGNED of a bare NULL comes back as an INT).
     private const string NoReplyToColumns =
         "NULLIF(c.id, c.id) AS reply_to_sender_id, CAST(NULL AS CHAR(200)) AS reply_to_body, CAST(NULL AS DATETIME(3)) AS reply_to_deleted_at";
 
     /// <summary>
-    /// A send's locking read in two forms, made once from one text holding ReplyToSlot: with
-    /// ReplyToColumns for a reply, with plain NULLs otherwise. Measured on MariaDB 10.11, the three
-    /// subqueries cost a plain send 30-55 µs of database CPU (about a tenth) even with a null @ReplyToId.
+    /// A send's batch in the four forms a send takes, made once from one text holding AttachSlot
+    /// and ReplyToSlot (measured on MariaDB 10.11, the reply subqueries cost a plain send 30-55 µs
+    /// of database CPU even with a null @ReplyToId). With files the transaction began with their
+    /// lock. A reply's batch stops short of COMMIT: it commits only once the replied-to message
+    /// turned out to be one of this conversation.
     /// </summary>
-    public sealed record LockStatements(string Plain, string Reply)
+    public sealed class SendStatements(string sql)
     {
-        public static LockStatements From(string sql) =>
-            new(sql.Replace(ReplyToSlot, NoReplyToColumns), sql.Replace(ReplyToSlot, ReplyToColumns));
+        private readonly string[] _forms = [Form(sql, false, false), Form(sql, false, true), Form(sql, true, false), Form(sql, true, true)];
 
-        public string For(ISendMessageCommand command) => command.ReplyToId is null ? Plain : Reply;
+        private static string Form(string sql, bool files, bool reply) =>
+            (files ? "" : InlineTransaction.Begin + "\n") +
+            sql.Replace(AttachSlot, files ? AttachSql : "").Replace(ReplyToSlot, reply ? ReplyToColumns : NoReplyToColumns) +
+            (reply ? "" : "\nCOMMIT;");
+
+        public string For(ISendMessageCommand command) => _forms[(command.AttachmentIds is { Count: > 0 } ? 2 : 0) + (command.ReplyToId is null ? 0 : 1)];
     }
 
     /// <summary>
-    /// The new message's replyTo from what ReplyToColumns read; 400 naming replyToId when it named
-    /// no message of this conversation. A deleted one may be answered: the reply shows it deleted,
-    /// as it would had the delete come a moment later.
+    /// What the closing SELECT reads back. <c>Stored</c> is ROW_COUNT() of the statement before it:
+    /// the message's INSERT, or the attachments' (at least one row whenever the message was
+    /// written, since every file was checked); 0 when the UPDATE found no row to move.
     /// </summary>
-    public static ReplyTo? ReplyTo(this ISendMessageCommand command, long? replyToSenderId, string? replyToBody, DateTime? replyToDeletedAt) =>
-        command.ReplyToId switch
-        {
-            null => null,
-            { } id when replyToSenderId is { } senderId => new ReplyTo(id, senderId, replyToBody ?? "", replyToDeletedAt),
-            { } id => throw new BadRequestException($"message {id} is not a message of this conversation", "replyToId"),
-        };
-
-    /// <summary>Follows a message INSERT in the same batch: LAST_INSERT_ID() is that message's id.</summary>
-    public const string AttachSql = "INSERT INTO message_attachments (message_id, file_id) SELECT LAST_INSERT_ID(), f.id FROM files f WHERE f.id IN @FileIds;";
+    private sealed record Written(long Stored, long Id, long Version, long? ReplyToSenderId, string? ReplyToBody, DateTime? ReplyToDeletedAt);
 
     /// <summary>
-    /// Ends the send batch: the conversation takes the message's version, count and id, the
-    /// sender's read marker moves to the message (so none of the sender's own messages is ever
-    /// unread to them), then commit, then the new id. @Seq is the conversation's message_count + 1.
+    /// Runs the slice's batch for the draft. Returns the stored message, an earlier send of the
+    /// same message (which is not announced again), or null when the sender may not send here
+    /// (nothing was written; the slice tells 403 from 404).
     /// </summary>
-    public const string FinishSql = """
-        UPDATE conversations SET version = @Version, message_count = @Seq, last_message_id = LAST_INSERT_ID() WHERE id = @ConversationId;
-        INSERT INTO conversation_reads (user_id, conversation_id, message_id, seq) VALUES (@SenderId, @ConversationId, LAST_INSERT_ID(), @Seq)
-        ON DUPLICATE KEY UPDATE message_id = LAST_INSERT_ID(), seq = @Seq;
-        COMMIT;
-        SELECT LAST_INSERT_ID();
-        """;
-
-    /// <summary>
-    /// Runs the slice's INSERT with the attachments and the commit in one batch. Returns the stored
-    /// message, or an earlier send of the same message (which is not announced again).
-    /// </summary>
-    public static async Task<(Message Message, bool IsNew)> WriteAsync(this MySqlConnection connection, InlineTransaction transaction,
-        Message draft, string insertSql, object parameters, CancellationToken cancellationToken)
+    public static async Task<(Message Message, bool IsNew)?> WriteAsync(this MySqlConnection connection, InlineTransaction transaction,
+        SendStatements statements, ISendMessageCommand command, Message draft, object parameters, CancellationToken cancellationToken)
     {
+        Written? written;
         try
         {
-            var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                insertSql + (draft.Attachments.Count > 0 ? AttachSql : "") + FinishSql, parameters, cancellationToken: cancellationToken));
-            transaction.Committed();
-            ChatMetrics.MessagesStored.Inc();
-            return (draft with { Id = id }, true);
+            written = await connection.QuerySingleOrDefaultAsync<Written>(new CommandDefinition(statements.For(command), parameters,
+                cancellationToken: cancellationToken));
         }
         catch (MySqlException e) when (e.IsDuplicateKey() && draft.ClientMessageId is not null)
         {
             await transaction.RollbackAsync();
-            return (await connection.EarlierSendAsync(draft, cancellationToken), false);
+            return (await connection.EarlierSendAsync(draft, command.ReplyToId, cancellationToken), false);
         }
+        // No row: there is no such conversation (two users who were never friends).
+        if (written is not { Stored: > 0 })
+        {
+            await transaction.RollbackAsync();
+            return null;
+        }
+        var replyTo = command.ReplyToId switch
+        {
+            null => null,
+            { } id when written.ReplyToSenderId is { } senderId => new ReplyTo(id, senderId, written.ReplyToBody ?? "", written.ReplyToDeletedAt),
+            // A deleted one may be answered: the reply shows it deleted, as it would had the delete come a moment later.
+            { } id => throw new BadRequestException($"message {id} is not a message of this conversation", "replyToId"),
+        };
+        if (replyTo is not null)
+            await connection.ExecuteAsync(new CommandDefinition("COMMIT", cancellationToken: cancellationToken));
+        transaction.Committed();
+        ChatMetrics.MessagesStored.Inc();
+        return (draft with { Id = written.Id, Version = written.Version, ReplyTo = replyTo }, true);
     }
 
     private const string SentSql = "SELECT id FROM messages WHERE sender_id = @SenderId AND client_message_id = @ClientMessageId";
@@ -136,7 +153,10 @@ public static class SendMessageRules
 
     public static IReadOnlyList<long> FileIds(this ISendMessageCommand command) => command.AttachmentIds?.Distinct().Order().ToList() ?? [];
 
-    /// <summary>The attachments as FileInfo, locked for the transaction; 400 unless every one is the sender's own.</summary>
+    /// <summary>
+    /// The attachments as FileInfo, locked for the transaction this begins when there are any
+    /// (the batch then does not begin one); 400 unless every one is the sender's own.
+    /// </summary>
     public static async Task<IReadOnlyList<FileInfo>> LockAttachmentsAsync(this MySqlConnection connection, ISendMessageCommand command,
         CancellationToken cancellationToken)
     {
@@ -154,7 +174,8 @@ public static class SendMessageRules
     /// message back and nothing is stored or announced twice; the same id for a different
     /// message (another conversation, another body, files or replied-to message) is a conflict.
     /// </summary>
-    private static async Task<Message> EarlierSendAsync(this MySqlConnection connection, Message draft, CancellationToken cancellationToken)
+    private static async Task<Message> EarlierSendAsync(this MySqlConnection connection, Message draft, long? replyToId,
+        CancellationToken cancellationToken)
     {
         var id = await connection.QuerySingleAsync<long>(new CommandDefinition(SentSql, new { draft.SenderId, draft.ClientMessageId },
             cancellationToken: cancellationToken));
@@ -163,7 +184,7 @@ public static class SendMessageRules
         // Once edited or deleted the message no longer shows what was first sent; the conversation must still match.
         var sameContent = earlier.EditedAt is not null || earlier.DeletedAt is not null ||
                           earlier.Body == draft.Body && earlier.Attachments.Select(a => a.Id).SequenceEqual(draft.Attachments.Select(a => a.Id)) &&
-                          earlier.ReplyTo?.Id == draft.ReplyTo?.Id;
+                          earlier.ReplyTo?.Id == replyToId;
         return sameConversation && sameContent
             ? earlier
             : throw new ConflictException($"clientMessageId {draft.ClientMessageId} was already used for another message");

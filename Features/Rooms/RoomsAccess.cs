@@ -58,15 +58,16 @@ public static class RoomsAccess
         FROM rooms r WHERE r.id = @RoomId
         """;
 
-    // The joiner's read marker starts at the room's latest message, so history from before the join
-    // is not unread; the INSERT ... SELECT reads the conversation row under a shared lock, after any
-    // send in flight. It comes before the participant row: a send holds the conversation row while
+    // The joiner's read marker starts at the room's latest message (its highest id), so history
+    // from before the join is not unread; the INSERT ... SELECT reads the conversation row under a
+    // shared lock, after any send in flight. It comes before the participant row: a send holds the conversation row while
     // it locks the sender's participant row, so waiting for the conversation with the new
     // participant row already held could close into a deadlock.
     // Whoever joins an empty room (its last owner left) becomes its owner.
     private const string AddParticipantSql = """
         INSERT INTO conversation_reads (user_id, conversation_id, message_id, seq)
-        SELECT @UserId, c.id, c.last_message_id, c.message_count FROM conversations c WHERE c.room_id = @RoomId AND c.last_message_id IS NOT NULL;
+        SELECT @UserId, c.id, m.id, m.seq FROM conversations c JOIN messages m ON m.conversation_id = c.id
+        WHERE c.room_id = @RoomId ORDER BY m.id DESC LIMIT 1;
         INSERT INTO room_participants (room_id, user_id, joined_at) VALUES (@RoomId, @UserId, @Now);
         UPDATE rooms SET owner_id = @UserId
         WHERE id = @RoomId AND NOT EXISTS (SELECT 1 FROM room_participants p WHERE p.room_id = @RoomId AND p.user_id <> @UserId);

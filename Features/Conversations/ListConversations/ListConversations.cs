@@ -51,45 +51,63 @@ public static class ListConversations
 
     public sealed class Handler(MySqlDataSource db) : IRequestHandler<Query, IReadOnlyList<Conversation>>
     {
-        // The inner query orders every conversation of mine (the rooms I am in, the direct ones
-        // with a message) by its latest message's time, one ux_messages_id lookup each, and keeps
-        // the page; only the page then pays for names, markers, the last message and the count of
-        // deleted messages after my marker (ix_messages_deleted). unreadCount needs no "not mine"
-        // term: sending moves the sender's marker to the new message, so none of my messages lies
-        // after my marker.
+        // The innermost query orders every conversation of mine (the rooms I am in, the direct ones
+        // with a message) by its latest message's time, one dive into the clustered key each for
+        // that message, and keeps the page; only the page then pays for names, markers, the last
+        // message and the count of deleted messages after my marker (ix_messages_deleted).
+        // A read marker is the later of the stored one and the user's own last message there
+        // (ix_messages_sender, forced: the optimizer would rather enter by the sender alone, through
+        // every message they ever sent): sending never writes the marker, yet none of my own
+        // messages is ever after mine, so unreadCount needs no "not mine" term.
         public const string PageSql = $"""
             SELECT x.conversation_id, x.room_id, COALESCE(r.name, u.display_name) AS name, x.version,
-                   CAST(x.message_count - COALESCE(me.seq, 0) - (
+                   CAST(x.message_count - x.my_seq - (
                      SELECT COUNT(*) FROM messages d
-                     WHERE d.conversation_id = x.conversation_id AND d.is_deleted = 1 AND d.seq > COALESCE(me.seq, 0)) AS SIGNED) AS unread_count,
-                   me.message_id AS last_read_message_id, o.message_id AS other_last_read_message_id, x.last_activity_at,
+                     WHERE d.conversation_id = x.conversation_id AND d.is_deleted = 1 AND d.seq > x.my_seq) AS SIGNED) AS unread_count,
+                   x.my_message_id AS last_read_message_id, x.other_message_id AS other_last_read_message_id, x.last_activity_at,
                    {UsersAccess.SummaryColumns},
                    {MessagesAccess.MessageColumns}
             FROM (
-              SELECT a.conversation_id, a.room_id, a.other_id, a.version, a.message_count, a.last_message_id, a.is_room, a.key_id,
-                     COALESCE(lm.created_at, a.joined_at) AS last_activity_at
+              SELECT k.*,
+                     NULLIF(GREATEST(COALESCE(k.stored_id, 0), COALESCE(k.my_last_id, 0)), 0) AS my_message_id,
+                     CASE WHEN k.my_last_id > COALESCE(k.stored_id, 0)
+                          THEN (SELECT ml.seq FROM messages ml WHERE ml.conversation_id = k.conversation_id AND ml.id = k.my_last_id)
+                          ELSE COALESCE(k.stored_seq, 0) END AS my_seq,
+                     NULLIF(GREATEST(COALESCE(k.other_stored_id, 0), COALESCE(k.other_last_id, 0)), 0) AS other_message_id
               FROM (
-                SELECT c.id AS conversation_id, c.room_id, NULL AS other_id, c.version, c.message_count, c.last_message_id,
-                       p.joined_at, 1 AS is_room, c.room_id AS key_id
-                FROM room_participants p JOIN conversations c ON c.room_id = p.room_id
-                WHERE p.user_id = @UserId
-                UNION ALL
-                SELECT c.id, NULL, c.user_high, c.version, c.message_count, c.last_message_id, NULL, 0, c.user_high
-                FROM conversations c WHERE c.user_low = @UserId AND c.last_message_id IS NOT NULL
-                UNION ALL
-                SELECT c.id, NULL, c.user_low, c.version, c.message_count, c.last_message_id, NULL, 0, c.user_low
-                FROM conversations c WHERE c.user_high = @UserId AND c.last_message_id IS NOT NULL
-              ) a
-              LEFT JOIN messages lm ON lm.id = a.last_message_id
-              WHERE @BeforeAt IS NULL OR (COALESCE(lm.created_at, a.joined_at), a.is_room, a.key_id) < (@BeforeAt, @BeforeIsRoom, @BeforeKey)
-              ORDER BY last_activity_at DESC, a.is_room DESC, a.key_id DESC
-              LIMIT @Limit
+                SELECT pg.*, me.message_id AS stored_id, me.seq AS stored_seq, o.message_id AS other_stored_id,
+                       (SELECT MAX(s.id) FROM messages s FORCE INDEX (ix_messages_sender)
+                        WHERE s.conversation_id = pg.conversation_id AND s.sender_id = @UserId) AS my_last_id,
+                       (SELECT MAX(s.id) FROM messages s FORCE INDEX (ix_messages_sender)
+                        WHERE s.conversation_id = pg.conversation_id AND s.sender_id = pg.other_id) AS other_last_id
+                FROM (
+                  SELECT a.conversation_id, a.room_id, a.other_id, a.version, a.message_count, lm.id AS last_message_id, a.is_room, a.key_id,
+                         COALESCE(lm.created_at, a.joined_at) AS last_activity_at
+                  FROM (
+                    SELECT c.id AS conversation_id, c.room_id, NULL AS other_id, c.version, c.message_count,
+                           p.joined_at, 1 AS is_room, c.room_id AS key_id
+                    FROM room_participants p JOIN conversations c ON c.room_id = p.room_id
+                    WHERE p.user_id = @UserId
+                    UNION ALL
+                    SELECT c.id, NULL, c.user_high, c.version, c.message_count, NULL, 0, c.user_high
+                    FROM conversations c WHERE c.user_low = @UserId AND c.message_count > 0
+                    UNION ALL
+                    SELECT c.id, NULL, c.user_low, c.version, c.message_count, NULL, 0, c.user_low
+                    FROM conversations c WHERE c.user_high = @UserId AND c.message_count > 0
+                  ) a
+                  LEFT JOIN messages lm ON lm.conversation_id = a.conversation_id
+                    AND lm.id = (SELECT MAX(l.id) FROM messages l WHERE l.conversation_id = a.conversation_id)
+                  WHERE @BeforeAt IS NULL OR (COALESCE(lm.created_at, a.joined_at), a.is_room, a.key_id) < (@BeforeAt, @BeforeIsRoom, @BeforeKey)
+                  ORDER BY last_activity_at DESC, a.is_room DESC, a.key_id DESC
+                  LIMIT @Limit
+                ) pg
+                LEFT JOIN conversation_reads me ON me.user_id = @UserId AND me.conversation_id = pg.conversation_id
+                LEFT JOIN conversation_reads o ON o.user_id = pg.other_id AND o.conversation_id = pg.conversation_id
+              ) k
             ) x
             LEFT JOIN rooms r ON r.id = x.room_id
             LEFT JOIN users u ON u.id = x.other_id
             LEFT JOIN messages m ON m.id = x.last_message_id {MessagesAccess.ReplyJoin}
-            LEFT JOIN conversation_reads me ON me.user_id = @UserId AND me.conversation_id = x.conversation_id
-            LEFT JOIN conversation_reads o ON o.user_id = x.other_id AND o.conversation_id = x.conversation_id
             ORDER BY x.last_activity_at DESC, x.is_room DESC, x.key_id DESC
             """;
 

@@ -32,7 +32,10 @@ public static class MarkDirectRead
         private const string UserExistsSql = "SELECT EXISTS(SELECT 1 FROM users WHERE id = @OtherId)";
 
         private const string MessageSql = """
-            SELECT m.conversation_id, m.seq FROM messages m JOIN conversations c ON c.id = m.conversation_id
+            SELECT m.conversation_id, m.seq,
+                   (SELECT MAX(s.id) FROM messages s FORCE INDEX (ix_messages_sender)
+                    WHERE s.conversation_id = m.conversation_id AND s.sender_id = @UserId) AS my_last_id
+            FROM messages m JOIN conversations c ON c.id = m.conversation_id
             WHERE m.id = @MessageId AND c.user_low = LEAST(@UserId, @OtherId) AND c.user_high = GREATEST(@UserId, @OtherId)
             """;
 
@@ -48,10 +51,14 @@ public static class MarkDirectRead
             {
                 if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(UserExistsSql, command, cancellationToken: cancellationToken)))
                     throw new NotFoundException($"user {command.OtherId} not found");
-                var message = await connection.QuerySingleOrDefaultAsync<(long ConversationId, long Seq)?>(new CommandDefinition(MessageSql, command,
-                                  cancellationToken: cancellationToken))
+                var message = await connection.QuerySingleOrDefaultAsync<(long ConversationId, long Seq, long? MyLastId)?>(
+                                  new CommandDefinition(MessageSql, command, cancellationToken: cancellationToken))
                               ?? throw new BadRequestException($"message {command.MessageId} is not a message of your conversation with user {command.OtherId}",
                                   "messageId");
+                // My marker is never before my own last message here (sending counts as reading): one of
+                // mine at or after this message means the marker is already there.
+                if (message.MyLastId >= command.MessageId)
+                    return Unit.Value;
                 moved = await connection.ExecuteAsync(new CommandDefinition(MarkSql, new
                 {
                     command.UserId, command.MessageId, message.ConversationId, message.Seq,

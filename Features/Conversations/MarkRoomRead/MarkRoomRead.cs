@@ -30,7 +30,10 @@ public static class MarkRoomRead
     public sealed class Handler(MySqlDataSource db, IHubContext<ChatHub, IChatClient> hub) : IRequestHandler<Command, Unit>
     {
         private const string MessageSql = """
-            SELECT m.conversation_id, m.seq FROM messages m JOIN conversations c ON c.id = m.conversation_id
+            SELECT m.conversation_id, m.seq,
+                   (SELECT MAX(s.id) FROM messages s FORCE INDEX (ix_messages_sender)
+                    WHERE s.conversation_id = m.conversation_id AND s.sender_id = @UserId) AS my_last_id
+            FROM messages m JOIN conversations c ON c.id = m.conversation_id
             WHERE m.id = @MessageId AND c.room_id = @RoomId
             """;
 
@@ -48,9 +51,13 @@ public static class MarkRoomRead
             await using (var connection = await db.OpenConnectionAsync(cancellationToken))
             {
                 (await connection.GetVisibleRoomAsync(command.RoomId, command.UserId, cancellationToken)).EnsureParticipant();
-                var message = await connection.QuerySingleOrDefaultAsync<(long ConversationId, long Seq)?>(new CommandDefinition(MessageSql, command,
-                                  cancellationToken: cancellationToken))
+                var message = await connection.QuerySingleOrDefaultAsync<(long ConversationId, long Seq, long? MyLastId)?>(
+                                  new CommandDefinition(MessageSql, command, cancellationToken: cancellationToken))
                               ?? throw new BadRequestException($"message {command.MessageId} is not a message of room {command.RoomId}", "messageId");
+                // My marker is never before my own last message here (sending counts as reading): one of
+                // mine at or after this message means the marker is already there.
+                if (message.MyLastId >= command.MessageId)
+                    return Unit.Value;
                 moved = await connection.ExecuteAsync(new CommandDefinition(MarkSql, new
                 {
                     command.UserId, command.RoomId, command.MessageId, message.ConversationId, message.Seq,

@@ -30,39 +30,32 @@ public static class SendDirectMessage
     }
 
     /// <summary>
-    /// Two round trips for a plain message: the checks under lock, then the write with its commit,
-    /// inside the conversation's turn (see ConversationOrder). The connection is back in the pool
-    /// before the event goes out.
+    /// One round trip for a plain message, inside the conversation's turn (see ConversationOrder).
+    /// The connection is back in the pool before the event goes out.
     /// </summary>
     public sealed class Handler(MySqlDataSource db, TimeProvider time, SendRateLimit rateLimit, ConversationOrder order,
         IHubContext<ChatHub, IChatClient> hub) : IRequestHandler<Command, Message>
     {
-        // One locking read: the conversation row (made when the friendship began) for update, so
-        // each change takes the next version in commit order, whichever instance makes it; and the
-        // friendship (the accepted request) with it, so an unfriending that committed first stops
-        // the message and one that comes later waits for this commit; and the replied-to message,
-        // if any, unlocked.
-        private const string LockSql = $"""
-            {InlineTransaction.Begin}
-            SELECT c.id, c.version, c.message_count, r.id AS friendship_id,
-                   {SendMessageRules.ReplyToSlot}
-            FROM conversations c
-            LEFT JOIN friend_requests r ON r.user_low = c.user_low AND r.user_high = c.user_high AND r.live = 1 AND r.status = 'accepted'
-            WHERE c.user_low = LEAST(@SenderId, @ToUserId) AND c.user_high = GREATEST(@SenderId, @ToUserId)
-            FOR UPDATE;
-            """;
-
-        private static readonly SendMessageRules.LockStatements Lock = SendMessageRules.LockStatements.From(LockSql);
-
-        private const string InsertSql = """
+        // The UPDATE locks the conversation row (made when the friendship began), so each change
+        // takes the next version in commit order, whichever instance makes it; its join reads the
+        // friendship (the accepted request) under a shared lock, so an unfriending or a block that
+        // committed first leaves no row to update (nothing is written), and one that comes later
+        // waits for this commit. The INSERT takes the message's version and place from the row the
+        // UPDATE just moved.
+        private static readonly SendMessageRules.SendStatements Write = new($"""
+            UPDATE conversations c
+            JOIN friend_requests r ON r.user_low = c.user_low AND r.user_high = c.user_high AND r.live = 1 AND r.status = 'accepted'
+            SET c.version = c.version + 1, c.message_count = c.message_count + 1
+            WHERE c.user_low = LEAST(@SenderId, @ToUserId) AND c.user_high = GREATEST(@SenderId, @ToUserId);
             INSERT INTO messages (conversation_id, sender_id, recipient_id, body, client_message_id, created_at, version, seq, reply_to_id)
-            VALUES (@ConversationId, @SenderId, @ToUserId, @Body, @ClientMessageId, @CreatedAt, @Version, @Seq, @ReplyToId);
-            """;
+            SELECT c.id, @SenderId, @ToUserId, @Body, @ClientMessageId, @CreatedAt, c.version, c.message_count, @ReplyToId
+            FROM conversations c WHERE c.user_low = LEAST(@SenderId, @ToUserId) AND c.user_high = GREATEST(@SenderId, @ToUserId) AND ROW_COUNT() > 0;
+            {SendMessageRules.AttachSlot}
+            SELECT ROW_COUNT() AS stored, CAST(LAST_INSERT_ID() AS SIGNED) AS id, c.version, {SendMessageRules.ReplyToSlot}
+            FROM conversations c WHERE c.user_low = LEAST(@SenderId, @ToUserId) AND c.user_high = GREATEST(@SenderId, @ToUserId);
+            """);
 
         private const string UserExistsSql = "SELECT EXISTS(SELECT 1 FROM users WHERE id = @ToUserId)";
-
-        private sealed record Conversation(
-            long Id, long Version, long MessageCount, long? FriendshipId, long? ReplyToSenderId, string? ReplyToBody, DateTime? ReplyToDeletedAt);
 
         public async Task<Message> Handle(Command command, CancellationToken cancellationToken)
         {
@@ -82,25 +75,19 @@ public static class SendDirectMessage
         {
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
             await using var transaction = new InlineTransaction(connection);
-            var conversation = await connection.QuerySingleOrDefaultAsync<Conversation>(new CommandDefinition(Lock.For(command), command,
-                cancellationToken: cancellationToken));
-            if (conversation?.FriendshipId is null)
-            {
-                await transaction.RollbackAsync();
-                if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(UserExistsSql, command, cancellationToken: cancellationToken)))
-                    throw new NotFoundException($"user {command.ToUserId} not found");
-                throw new ForbiddenException($"user {command.ToUserId} is not your friend");
-            }
-
-            var replyTo = command.ReplyTo(conversation.ReplyToSenderId, conversation.ReplyToBody, conversation.ReplyToDeletedAt);
             var draft = new Message(0, null, command.SenderId, command.ToUserId, command.TrimmedBody(),
                 await connection.LockAttachmentsAsync(command, cancellationToken), command.ClientMessageId, time.UtcNowMs(),
-                EditedAt: null, DeletedAt: null, conversation.Version + 1, replyTo, Reactions: []);
-            return await connection.WriteAsync(transaction, draft, InsertSql, new
+                EditedAt: null, DeletedAt: null, Version: 0, ReplyTo: null, Reactions: []);
+            var written = await connection.WriteAsync(transaction, Write, command, draft, new
             {
-                ConversationId = conversation.Id, command.ToUserId, command.SenderId, draft.Body, command.ClientMessageId, draft.CreatedAt,
-                draft.Version, Seq = conversation.MessageCount + 1, FileIds = command.FileIds(), command.ReplyToId,
+                command.SenderId, command.ToUserId, draft.Body, command.ClientMessageId, draft.CreatedAt, FileIds = command.FileIds(),
+                command.ReplyToId,
             }, cancellationToken);
+            if (written is { } stored)
+                return stored;
+            if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(UserExistsSql, command, cancellationToken: cancellationToken)))
+                throw new NotFoundException($"user {command.ToUserId} not found");
+            throw new ForbiddenException($"user {command.ToUserId} is not your friend");
         }
     }
 

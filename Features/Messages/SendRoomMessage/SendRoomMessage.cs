@@ -30,35 +30,28 @@ public static class SendRoomMessage
     }
 
     /// <summary>
-    /// Two round trips for a plain message: the checks under lock, then the write with its commit,
-    /// inside the conversation's turn (see ConversationOrder). The connection is back in the pool
-    /// before the event goes out.
+    /// One round trip for a plain message, inside the conversation's turn (see ConversationOrder).
+    /// The connection is back in the pool before the event goes out.
     /// </summary>
     public sealed class Handler(MySqlDataSource db, TimeProvider time, SendRateLimit rateLimit, ConversationOrder order, RoomGroups rooms)
         : IRequestHandler<Command, Message>
     {
-        // One locking read: the conversation row for update, so each change takes the next version
-        // in commit order, whichever instance makes it; and the sender's
-        // participant row with it, so a leave that committed first stops the message and one that
-        // comes later waits for this commit; and the replied-to message, if any, unlocked.
-        private const string LockSql = $"""
-            {InlineTransaction.Begin}
-            SELECT c.id, c.version, c.message_count, p.user_id AS participant_id,
-                   {SendMessageRules.ReplyToSlot}
-            FROM conversations c LEFT JOIN room_participants p ON p.room_id = c.room_id AND p.user_id = @SenderId
-            WHERE c.room_id = @RoomId
-            FOR UPDATE;
-            """;
-
-        private static readonly SendMessageRules.LockStatements Lock = SendMessageRules.LockStatements.From(LockSql);
-
-        private const string InsertSql = """
+        // The UPDATE locks the conversation row, so each change takes the next version in commit
+        // order, whichever instance makes it; its join reads the sender's participant row under a
+        // shared lock, so a leave that committed first leaves no row to update (nothing is
+        // written), and one that comes later waits for this commit. The INSERT takes the
+        // message's version and place from the row the UPDATE just moved.
+        private static readonly SendMessageRules.SendStatements Write = new($"""
+            UPDATE conversations c JOIN room_participants p ON p.room_id = c.room_id AND p.user_id = @SenderId
+            SET c.version = c.version + 1, c.message_count = c.message_count + 1
+            WHERE c.room_id = @RoomId;
             INSERT INTO messages (conversation_id, room_id, sender_id, body, client_message_id, created_at, version, seq, reply_to_id)
-            VALUES (@ConversationId, @RoomId, @SenderId, @Body, @ClientMessageId, @CreatedAt, @Version, @Seq, @ReplyToId);
-            """;
-
-        private sealed record Conversation(
-            long Id, long Version, long MessageCount, long? ParticipantId, long? ReplyToSenderId, string? ReplyToBody, DateTime? ReplyToDeletedAt);
+            SELECT c.id, c.room_id, @SenderId, @Body, @ClientMessageId, @CreatedAt, c.version, c.message_count, @ReplyToId
+            FROM conversations c WHERE c.room_id = @RoomId AND ROW_COUNT() > 0;
+            {SendMessageRules.AttachSlot}
+            SELECT ROW_COUNT() AS stored, CAST(LAST_INSERT_ID() AS SIGNED) AS id, c.version, {SendMessageRules.ReplyToSlot}
+            FROM conversations c WHERE c.room_id = @RoomId;
+            """);
 
         public async Task<Message> Handle(Command command, CancellationToken cancellationToken)
         {
@@ -78,24 +71,18 @@ public static class SendRoomMessage
         {
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
             await using var transaction = new InlineTransaction(connection);
-            var conversation = await connection.QuerySingleOrDefaultAsync<Conversation>(new CommandDefinition(Lock.For(command), command,
-                cancellationToken: cancellationToken));
-            if (conversation?.ParticipantId is null)
-            {
-                await transaction.RollbackAsync();
-                await connection.GetVisibleRoomAsync(command.RoomId, command.SenderId, cancellationToken);
-                throw new ForbiddenException($"you are not a participant of room {command.RoomId}");
-            }
-
-            var replyTo = command.ReplyTo(conversation.ReplyToSenderId, conversation.ReplyToBody, conversation.ReplyToDeletedAt);
             var draft = new Message(0, command.RoomId, command.SenderId, null, command.TrimmedBody(),
                 await connection.LockAttachmentsAsync(command, cancellationToken), command.ClientMessageId, time.UtcNowMs(),
-                EditedAt: null, DeletedAt: null, conversation.Version + 1, replyTo, Reactions: []);
-            return await connection.WriteAsync(transaction, draft, InsertSql, new
+                EditedAt: null, DeletedAt: null, Version: 0, ReplyTo: null, Reactions: []);
+            var written = await connection.WriteAsync(transaction, Write, command, draft, new
             {
-                ConversationId = conversation.Id, command.RoomId, command.SenderId, draft.Body, command.ClientMessageId, draft.CreatedAt,
-                draft.Version, Seq = conversation.MessageCount + 1, FileIds = command.FileIds(), command.ReplyToId,
+                command.RoomId, command.SenderId, draft.Body, command.ClientMessageId, draft.CreatedAt, FileIds = command.FileIds(),
+                command.ReplyToId,
             }, cancellationToken);
+            if (written is { } stored)
+                return stored;
+            await connection.GetVisibleRoomAsync(command.RoomId, command.SenderId, cancellationToken);
+            throw new ForbiddenException($"you are not a participant of room {command.RoomId}");
         }
     }
 

@@ -33,8 +33,10 @@ public sealed class ListConversationsPlanTests : TestBase
                 UserId = alice.User.Id, Limit = 50, BeforeAt = before, BeforeIsRoom = 0, BeforeKey = 0,
             })).Cast<IDictionary<string, object?>>().ToList();
 
-            var messageReads = plan.Where(r => r["table"]?.ToString() is "lm" or "m" or "rt" or "d").ToList();
-            Assert.That(messageReads.Select(r => r["table"]), Is.EquivalentTo(new[] { "lm", "m", "rt", "d" }));
+            // lm and l: the latest message; s: my own and the other user's last message; ml: where mine sits; m, rt: the
+            // latest message and what it replies to, as history shows it; d: the deleted ones after my marker.
+            var messageReads = plan.Where(r => r["table"]?.ToString() is "lm" or "l" or "s" or "ml" or "m" or "rt" or "d").ToList();
+            Assert.That(messageReads.Select(r => r["table"]), Is.EquivalentTo(new[] { "lm", "l", "s", "s", "ml", "m", "rt", "d" }));
             foreach (var row in messageReads.Concat(plan.Where(r => r["table"]?.ToString() is "c" or "me" or "o")))
             {
                 Assert.That(row["type"]?.ToString(), Is.Not.EqualTo("ALL"), $"{row["table"]}: {string.Join(", ", row.Select(kv => $"{kv.Key}={kv.Value}"))}");
@@ -44,6 +46,9 @@ public sealed class ListConversationsPlanTests : TestBase
             var deleted = messageReads.Single(r => r["table"]?.ToString() == "d");
             Assert.That(deleted["key"]?.ToString(), Is.EqualTo("ix_messages_deleted"));
             Assert.That(deleted["ref"]?.ToString(), Does.EndWith(",const"));
+            // Entered by the conversation and the sender both: one dive, however many messages either user sent.
+            Assert.That(messageReads.Where(r => r["table"]?.ToString() == "s").Select(r => r["key"]?.ToString()),
+                Is.All.EqualTo("ix_messages_sender"));
         }
     }
 }

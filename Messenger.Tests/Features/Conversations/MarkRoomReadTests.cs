@@ -45,6 +45,32 @@ public sealed class MarkRoomReadTests : TestBase
     }
 
     [Test]
+    public async Task Sending_counts_as_reading_so_marking_an_earlier_message_read_changes_nothing()
+    {
+        var alice = await RegisterAsync("alice");
+        var bob = await RegisterAsync("bob");
+        var room = await CreateRoomAsync(alice, "General");
+        await SendAsync(new JoinRoom.Command(bob.User.Id, room.Id));
+        var first = await SendAsync(new SendRoomMessage.Command(alice.User.Id, room.Id, "one", null, null));
+        await SendAsync(new SendRoomMessage.Command(alice.User.Id, room.Id, "two", null, null));
+        var reply = await SendAsync(new SendRoomMessage.Command(bob.User.Id, room.Id, "mine", null, null));
+        await using var bobTab = await HubClient.ConnectAsync(bob.AccessToken);
+        var client = CreateClient(bob.AccessToken);
+
+        var response = await client.PostAsJsonAsync($"/rooms/{room.Id}/read", new { messageId = first.Id });
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        await bobTab.AssertNoEventAsync("ConversationRead");
+        var conversation = (await SendAsync(new ListConversations.Query(bob.User.Id, null, 50))).Single();
+        Assert.That((conversation.LastReadMessageId, conversation.UnreadCount), Is.EqualTo((reply.Id, 0L)));
+
+        var later = await SendAsync(new SendRoomMessage.Command(alice.User.Id, room.Id, "three", null, null));
+        Assert.That((await SendAsync(new ListConversations.Query(bob.User.Id, null, 50))).Single().UnreadCount, Is.EqualTo(1));
+        await client.PostAsJsonAsync($"/rooms/{room.Id}/read", new { messageId = later.Id });
+        Assert.That(await bobTab.NextAsync<ConversationReadEvent>("ConversationRead"), Is.EqualTo(new ConversationReadEvent(room.Id, bob.User.Id, later.Id)));
+    }
+
+    [Test]
     public async Task An_unknown_message_or_one_of_another_conversation_is_a_problem_naming_messageId()
     {
         var alice = await RegisterAsync("alice");

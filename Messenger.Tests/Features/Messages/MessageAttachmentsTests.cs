@@ -63,6 +63,26 @@ public sealed class MessageAttachmentsTests : StorageTestBase
     }
 
     [Test]
+    public async Task A_send_refused_for_the_room_writes_nothing_even_on_a_connection_that_just_stored_a_message()
+    {
+        var alice = await RegisterAsync("alice");
+        var bob = await RegisterAsync("bob");
+        var mine = await CreateRoomAsync(bob, "Mine");
+        var theirs = await CreateRoomAsync(alice, "Theirs");
+        var file = await UploadAsync(CreateClient(bob.AccessToken), RandomBytes(10));
+        // The pooled connection that stored this message still holds its id as LAST_INSERT_ID().
+        var stored = await SendAsync(new SendRoomMessage.Command(bob.User.Id, mine.Id, "hi", null, null));
+        var versionBefore = await QuerySingleAsync<long>("SELECT version FROM conversations WHERE room_id = @Id", new { theirs.Id });
+
+        Assert.ThrowsAsync<ForbiddenException>(() => SendAsync(new SendRoomMessage.Command(bob.User.Id, theirs.Id, "sneak", [file.Id], null)));
+
+        Assert.That(await CountAsync("messages"), Is.EqualTo(1));
+        Assert.That(await QuerySingleAsync<long>("SELECT COUNT(*) FROM message_attachments WHERE message_id = @Id", new { stored.Id }), Is.Zero);
+        Assert.That(await QuerySingleAsync<long>("SELECT version FROM conversations WHERE room_id = @Id", new { theirs.Id }),
+            Is.EqualTo(versionBefore));
+    }
+
+    [Test]
     public async Task Deleting_a_message_drops_its_attachments_and_their_readers()
     {
         var (alice, bob) = await FriendsAsync("alice", "bob");
