@@ -31,8 +31,11 @@ public static class OutboundBuffer
         return builder.Use(next => async connection =>
         {
             var socket = connection.Transport;
-            // No pause threshold: FlushAsync never waits, however far behind the socket is.
-            var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false));
+            // No pause threshold: FlushAsync never waits, however far behind the socket is. The pump
+            // runs inline on SignalR's flush until the socket's own pipe pushes back (a slow
+            // client): a hop through the thread pool less per event, about a tenth of the service's
+            // CPU in W1; waiting is still never done there, only copying.
+            var pipe = new Pipe(new PipeOptions(readerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false));
             var buffer = new BoundedWriter(pipe.Writer, limit, () =>
             {
                 logger.LogWarning("Closing connection {ConnectionId}: more than {Limit} bytes of events left unread", connection.ConnectionId, limit);
