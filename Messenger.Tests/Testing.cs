@@ -83,7 +83,12 @@ public sealed class Testing
         ["Storage:Bucket"] = Environment.GetEnvironmentVariable("MESSENGER_TEST_BUCKET") ?? "messenger-test",
         // Tests sweep explicitly; a background pass would race the storage-down tests.
         ["Storage:SweepIntervalSeconds"] = "86400",
+        // A search scans this few recent rows before the full-text index takes over, so the search
+        // tests cross from one to the other within a handful of messages.
+        ["Search:ScanRows"] = SearchScanRows.ToString(),
     };
+
+    public const int SearchScanRows = 6;
 
     public static async Task ResetAsync()
     {

@@ -14,7 +14,7 @@ using MySqlConnector;
 
 namespace Messenger.Features.Messages.SearchMessages;
 
-public static class SearchMessages
+public static partial class SearchMessages
 {
     public sealed record Query(long UserId, string Text, long? RoomId, long? OtherUserId, long? Before, int Limit)
         : IRequest<SearchPage>, IRateLimited<RateLimitPolicies.Search>;
@@ -45,9 +45,10 @@ public static class SearchMessages
     /// innodb_ft_min_token_size characters that is not a stop word. Shorter words and stop words
     /// are not in the index, so a query word of that kind is dropped rather than required (it could
     /// never be found). Both are the defaults of MariaDB 10.11 and MySQL 8 alike (3, and InnoDB's
-    /// list of 36); SearchMessagesTests holds them to the database in use.
+    /// list of 36); SearchMessagesTests holds them to the database in use. The recent scan applies
+    /// the same rules to the bodies it reads (Matches), so that it finds what the index would.
     /// </summary>
-    public static class Words
+    public static partial class Words
     {
         public const int MinLength = 3;
 
@@ -67,6 +68,33 @@ public static class SearchMessages
         public static IReadOnlyList<string> Of(string text)
         {
             var words = new List<string>();
+            foreach (var word in Tokens(text))
+                if (TextRules.CodePoints(word) >= MinLength && !StopWords.Contains(word) && !words.Contains(word, StringComparer.OrdinalIgnoreCase))
+                    words.Add(word);
+            return words;
+        }
+
+        /// <summary>Every word required, each as a prefix: <c>+pizz* +tonig*</c>; null when a word is too long to be in any message.</summary>
+        public static string? BooleanQuery(string text) =>
+            Of(text) is var words && words.Any(w => TextRules.CodePoints(w) > MaxLength) ? null : string.Join(' ', words.Select(w => $"+{w}*"));
+
+        /// <summary>
+        /// Whether the full-text index would find <paramref name="body"/> for these words (folded):
+        /// each starts a word of the body that the index holds, so not one under 3 or over 84
+        /// characters, nor a stop word ("abou" does not find "about").
+        /// </summary>
+        public static bool Matches(string body, IReadOnlyList<string> foldedWords)
+        {
+            var indexed = Tokens(body)
+                .Where(t => TextRules.CodePoints(t) is >= MinLength and <= MaxLength)
+                .Select(Fold)
+                .Where(t => !StopWords.Contains(t))
+                .ToList();
+            return foldedWords.All(w => indexed.Any(t => t.StartsWith(w, StringComparison.Ordinal)));
+        }
+
+        private static IEnumerable<string> Tokens(string text)
+        {
             var word = new StringBuilder();
             foreach (var rune in text.Normalize(NormalizationForm.FormC).EnumerateRunes())
             {
@@ -76,81 +104,167 @@ public static class SearchMessages
                     word.Append(rune.ToString());
                     continue;
                 }
-                Add();
-            }
-            Add();
-            return words;
-
-            void Add()
-            {
-                var w = word.ToString();
+                if (word.Length > 0)
+                    yield return word.ToString();
                 word.Clear();
-                if (TextRules.CodePoints(w) >= MinLength && !StopWords.Contains(w) && !words.Contains(w, StringComparer.OrdinalIgnoreCase))
-                    words.Add(w);
             }
+            if (word.Length > 0)
+                yield return word.ToString();
         }
-
-        /// <summary>Every word required, each as a prefix: <c>+pizz* +tonig*</c>; null when a word is too long to be in any message.</summary>
-        public static string? BooleanQuery(string text) =>
-            Of(text) is var words && words.Any(w => TextRules.CodePoints(w) > MaxLength) ? null : string.Join(' ', words.Select(w => $"+{w}*"));
     }
 
-    public sealed class Handler(MySqlDataSource db) : IRequestHandler<Query, SearchPage>
+    /// <summary>
+    /// Two strategies, each cheap exactly where the other is not. InnoDB's full-text search hands
+    /// over every message holding the words, and each costs a row read to filter and sort, so a
+    /// word in tens of thousands of messages costs hundreds of milliseconds however small the page.
+    /// Reading the caller's newest messages and checking each costs what is read, so it finds a
+    /// page of a frequent word within a few thousand rows. So: first the recent scan, at most
+    /// Search:ScanRows rows, newest first from before; then, only when that did not fill the page,
+    /// the full-text query below the lowest id the scan examined, for the rest. A word that did not
+    /// fill a page in the caller's recent messages is rare there, which is when the index is cheap.
+    /// Both parts find the same messages (the scan applies the index's word rules, Words.Matches,
+    /// and the collation's, Words.Fold), so the page is the one the full-text query alone gives.
+    /// </summary>
+    public sealed class Handler(MySqlDataSource db, IConfiguration configuration) : IRequestHandler<Query, SearchPage>
     {
+        /// <summary>The scan's row budget: about 3 ms of database time per thousand rows and word on the development machine.</summary>
+        public const int DefaultScanRows = 4000;
+
+        private readonly int _scanRows = Math.Max(1, configuration.GetValue("Search:ScanRows", DefaultScanRows));
+
         private const string UserExistsSql = "SELECT EXISTS(SELECT 1 FROM users WHERE id = @OtherUserId)";
 
         // The conversations the caller can read now: rooms they are in, and every direct
-        // conversation of theirs (readable by both users, friends or not any more).
-        private const string MyConversations = """
+        // conversation of theirs (readable by both users, friends or not any more). The newest id
+        // anywhere starts the scan when no before= is given (ux_messages_id answers it at once).
+        private const string MyConversationsSql = """
             SELECT c.id FROM room_participants p JOIN conversations c ON c.room_id = p.room_id WHERE p.user_id = @UserId
             UNION ALL SELECT c.id FROM conversations c WHERE c.user_low = @UserId
-            UNION ALL SELECT c.id FROM conversations c WHERE c.user_high = @UserId
+            UNION ALL SELECT c.id FROM conversations c WHERE c.user_high = @UserId;
+            SELECT COALESCE(MAX(id), 0) FROM messages;
             """;
 
-        // The full-text index finds the matching bodies; visibility, deletion and the keyset are
-        // filters on those rows, newest first.
-        private const string SearchSql = $"""
-            SELECT {MessagesAccess.MessageColumns} FROM messages m {MessagesAccess.ReplyJoin}
-            WHERE MATCH(m.body) AGAINST (@Terms IN BOOLEAN MODE)
-              AND m.deleted_at IS NULL AND m.id < @Before
-              AND m.conversation_id IN (
+        // One window of the recent scan: the caller's messages with ids in [@Low, @High), newest
+        // first, at most @Take of them. The clustered key is (conversation_id, id), so this is a
+        // range read of each conversation's slice of the window: one index dive per conversation
+        // plus the rows in it, never the caller's older history nor anyone else's messages (FORCE
+        // INDEX keeps the planner off ux_messages_id, which would walk everyone's ids). Every row
+        // comes back, so the scan knows how far it read; the body only when it passes the cheap
+        // filter, each word somewhere in it under the column's collation (case and accents
+        // ignored, as in the index). {0} is that filter.
+        private const string WindowSql = """
+            SELECT m.id, CASE WHEN m.deleted_at IS NULL AND {0} THEN m.body END AS body
+            FROM messages m FORCE INDEX (PRIMARY)
+            WHERE m.conversation_id IN @ConversationIds AND m.id >= @Low AND m.id < @High
+            ORDER BY m.id DESC LIMIT @Take
             """;
+
+        // The rest of the page: today's full-text query, below the scan's floor.
+        private const string FullTextSql = """
+            SELECT m.id FROM messages m
+            WHERE MATCH(m.body) AGAINST (@Terms IN BOOLEAN MODE)
+              AND m.deleted_at IS NULL AND m.id < @Before AND m.conversation_id IN @ConversationIds
+            ORDER BY m.id DESC LIMIT @Take
+            """;
+
+        private const string FoundSql = $"""
+            SELECT {MessagesAccess.MessageColumns} FROM messages m {MessagesAccess.ReplyJoin}
+            WHERE m.id IN @Ids ORDER BY m.id DESC
+            """;
+
+        /// <summary>A window never grows more than this many times over the one before it.</summary>
+        private const int Growth = 8;
+
+        /// <summary>Windows in one scan: enough to cross ids 8^7 times the budget for a caller whose messages are sparse among everyone's.</summary>
+        private const int MaxWindows = 8;
+
+        private sealed record Scanned(long Id, string? Body);
 
         public async Task<SearchPage> Handle(Query query, CancellationToken cancellationToken)
         {
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            string scope;
-            long? conversationId = null;
+            List<long> conversationIds;
+            long high;
             if (query.RoomId is { } roomId)
             {
                 (await connection.GetVisibleRoomAsync(roomId, query.UserId, cancellationToken)).EnsureParticipant();
-                conversationId = await connection.FindRoomConversationIdAsync(roomId, cancellationToken);
-                scope = "@ConversationId";
+                conversationIds = await connection.FindRoomConversationIdAsync(roomId, cancellationToken) is { } conversationId ? [conversationId] : [];
+                high = query.Before ?? long.MaxValue;
             }
             else if (query.OtherUserId is { } otherId)
             {
                 if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(UserExistsSql, query, cancellationToken: cancellationToken)))
                     throw new NotFoundException($"user {otherId} not found");
-                conversationId = await connection.FindDirectConversationIdAsync(query.UserId, otherId, cancellationToken);
-                if (conversationId is null)
+                if (await connection.FindDirectConversationIdAsync(query.UserId, otherId, cancellationToken) is not { } conversationId)
                     return new SearchPage([], HasMore: false);
-                scope = "@ConversationId";
+                conversationIds = [conversationId];
+                high = query.Before ?? long.MaxValue;
             }
             else
-                scope = MyConversations;
-            if (Words.BooleanQuery(query.Text) is not { } terms)
+            {
+                await using var grid = await connection.QueryMultipleAsync(new CommandDefinition(MyConversationsSql, query,
+                    cancellationToken: cancellationToken));
+                conversationIds = (await grid.ReadAsync<long>()).AsList();
+                high = Math.Min(query.Before ?? long.MaxValue, await grid.ReadSingleAsync<long>() + 1);
+            }
+            if (Words.BooleanQuery(query.Text) is not { } terms || conversationIds.Count == 0)
                 return new SearchPage([], HasMore: false);
 
-            var rows = (await connection.QueryAsync<MessagesAccess.MessageRow>(new CommandDefinition(
-                $"{SearchSql}{scope})\nORDER BY m.id DESC LIMIT @Take",
-                new
-                {
-                    Terms = terms, query.UserId, ConversationId = conversationId, Before = query.Before ?? long.MaxValue,
-                    Take = query.Limit + 1,
-                },
-                cancellationToken: cancellationToken))).AsList();
-            var hasMore = rows.Count > query.Limit;
-            return new SearchPage(await connection.WithDetailsAsync(rows.Take(query.Limit).ToList(), cancellationToken), hasMore);
+            var take = query.Limit + 1;
+            var words = Words.Of(query.Text);
+            var (found, floor) = await ScanAsync(connection, conversationIds, words, high, take, cancellationToken);
+            if (found.Count < take && floor > 1)
+                found.AddRange(await connection.QueryAsync<long>(new CommandDefinition(FullTextSql,
+                    new { Terms = terms, ConversationIds = conversationIds, Before = floor, Take = take - found.Count },
+                    cancellationToken: cancellationToken)));
+
+            var page = found.Take(query.Limit).ToList();
+            var rows = page.Count == 0
+                ? []
+                : (await connection.QueryAsync<MessagesAccess.MessageRow>(new CommandDefinition(FoundSql, new { Ids = page },
+                    cancellationToken: cancellationToken))).AsList();
+            return new SearchPage(await connection.WithDetailsAsync(rows, cancellationToken), found.Count > query.Limit);
+        }
+
+        /// <summary>
+        /// The recent scan: the ids of the matches among the caller's newest messages below
+        /// <paramref name="high"/>, newest first (at most <paramref name="take"/>), and the floor:
+        /// every message from it up to high was examined, so the full-text part looks below it
+        /// (1 when nothing is left below).
+        /// </summary>
+        private async Task<(List<long> Found, long Floor)> ScanAsync(MySqlConnection connection, List<long> conversationIds,
+            IReadOnlyList<string> words, long high, int take, CancellationToken cancellationToken)
+        {
+            var sql = string.Format(WindowSql, string.Join(" AND ", words.Select((_, i) => $"m.body LIKE @Like{i} ESCAPE '!'")));
+            var parameters = new DynamicParameters(new { ConversationIds = conversationIds });
+            for (var i = 0; i < words.Count; i++)
+                parameters.Add($"Like{i}", $"%{words[i].Replace("!", "!!").Replace("%", "!%").Replace("_", "!_")}%");
+            var folded = words.Select(Words.Fold).ToList();
+
+            // Ids are unique, so a window of n ids holds at most n of the caller's messages: the
+            // first window cannot overrun the budget whoever the caller is. One conversation has
+            // no neighbours to skip, so its window is everything below high: a plain descending
+            // range read that stops at the budget. Later windows are sized by the share of ids that
+            // turned out to be the caller's, to what is left of the budget.
+            var top = high;
+            var width = conversationIds.Count == 1 ? high : _scanRows;
+            var examined = 0;
+            var found = new List<long>();
+            for (var window = 0; window < MaxWindows && examined < _scanRows && found.Count < take && high > 1; window++)
+            {
+                var low = Math.Max(high - width, 1);
+                parameters.Add("Low", low);
+                parameters.Add("High", high);
+                parameters.Add("Take", _scanRows - examined);
+                var rows = (await connection.QueryAsync<Scanned>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken))).AsList();
+                examined += rows.Count;
+                found.AddRange(rows.Where(r => r.Body is { } body && Words.Matches(body, folded)).Select(r => r.Id));
+                // A window cut short by the budget was examined down to its last row only.
+                high = examined >= _scanRows ? rows[^1].Id : low;
+                width = (long)Math.Max(1, Math.Min(long.MaxValue / 2.0,
+                    Math.Min(width * (double)Growth, (_scanRows - examined) * (double)(top - high) / Math.Max(examined, 1))));
+            }
+            return (found.Take(take).ToList(), high);
         }
     }
 
