@@ -144,20 +144,25 @@ public static partial class SearchMessages
             SELECT COALESCE(MAX(id), 0) FROM messages;
             """;
 
-        // One window of the recent scan: the caller's messages with ids in [@Low, @High), newest
-        // first, at most @Take of them. The clustered key is (conversation_id, id), so this is a
-        // range read of each conversation's slice of the window: one index dive per conversation
-        // plus the rows in it, never the caller's older history nor anyone else's messages (FORCE
-        // INDEX keeps the planner off ux_messages_id, which would walk everyone's ids). Every row
-        // comes back, so the scan knows how far it read; the body only when it passes the cheap
-        // filter, each word somewhere in it under the column's collation (case and accents
-        // ignored, as in the index). {0} is that filter.
+        // One window of the recent scan: the caller's messages with ids in [@Low, @High). The
+        // clustered key is (conversation_id, id), so this is a range read of each conversation's
+        // slice of the window: one index dive per conversation plus the rows in it, never the
+        // caller's older history nor anyone else's messages (FORCE INDEX keeps the planner off
+        // ux_messages_id, which would walk everyone's ids). Every row comes back, so the scan knows
+        // how far it read; the body only when it passes the cheap filter, each word somewhere in
+        // it under the column's collation (case and accents ignored, as in the index). {0} is that
+        // filter.
         private const string WindowSql = """
             SELECT m.id, CASE WHEN m.deleted_at IS NULL AND {0} THEN m.body END AS body
             FROM messages m FORCE INDEX (PRIMARY)
             WHERE m.conversation_id IN @ConversationIds AND m.id >= @Low AND m.id < @High
-            ORDER BY m.id DESC LIMIT @Take
             """;
+
+        // Only for a window that may hold more rows than the budget has left. Over many
+        // conversations this sorts the window (and reads each row kept a second time, by its key:
+        // about 1 µs a row), so a window known to fit goes without and is sorted here; over one
+        // conversation it is the plain descending range read, stopping at the budget.
+        private const string NewestInWindowSql = "\nORDER BY m.id DESC LIMIT @Take";
 
         // The rest of the page: today's full-text query, below the scan's floor.
         private const string FullTextSql = """
@@ -243,9 +248,9 @@ public static partial class SearchMessages
 
             // Ids are unique, so a window of n ids holds at most n of the caller's messages: the
             // first window cannot overrun the budget whoever the caller is. One conversation has
-            // no neighbours to skip, so its window is everything below high: a plain descending
-            // range read that stops at the budget. Later windows are sized by the share of ids that
-            // turned out to be the caller's, to what is left of the budget.
+            // no neighbours to skip, so its window is everything below high. Later windows are
+            // sized by the share of ids that turned out to be the caller's, to what is left of the
+            // budget, and cut at it when they could hold more.
             var top = high;
             var width = conversationIds.Count == 1 ? high : _scanRows;
             var examined = 0;
@@ -253,14 +258,16 @@ public static partial class SearchMessages
             for (var window = 0; window < MaxWindows && examined < _scanRows && found.Count < take && high > 1; window++)
             {
                 var low = Math.Max(high - width, 1);
+                var rest = _scanRows - examined;
                 parameters.Add("Low", low);
                 parameters.Add("High", high);
-                parameters.Add("Take", _scanRows - examined);
-                var rows = (await connection.QueryAsync<Scanned>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken))).AsList();
+                parameters.Add("Take", rest);
+                var rows = (await connection.QueryAsync<Scanned>(new CommandDefinition(high - low > rest ? sql + NewestInWindowSql : sql,
+                    parameters, cancellationToken: cancellationToken))).OrderByDescending(r => r.Id).ToList();
                 examined += rows.Count;
                 found.AddRange(rows.Where(r => r.Body is { } body && Words.Matches(body, folded)).Select(r => r.Id));
                 // A window cut short by the budget was examined down to its last row only.
-                high = examined >= _scanRows ? rows[^1].Id : low;
+                high = rows.Count == rest ? rows[^1].Id : low;
                 width = (long)Math.Max(1, Math.Min(long.MaxValue / 2.0,
                     Math.Min(width * (double)Growth, (_scanRows - examined) * (double)(top - high) / Math.Max(examined, 1))));
             }
