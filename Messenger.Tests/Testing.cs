@@ -88,7 +88,7 @@ public sealed class Testing
         ["Search:ScanRows"] = SearchScanRows.ToString(),
     };
 
-    public const int SearchScanRows = 6;
+    public const int SearchScanRows = 80;
 
     public static async Task ResetAsync()
     {
@@ -187,7 +187,7 @@ public sealed class Testing
     /// straight into their conversation: more than the send rate limit lets a test send.
     /// Returns the ids in order.
     /// </summary>
-    public static async Task<IReadOnlyList<long>> SeedDirectMessagesAsync(long from, long to, int count)
+    public static async Task<IReadOnlyList<long>> SeedDirectMessagesAsync(long from, long to, int count, Func<int, string>? body = null)
     {
         await using var db = new MySqlConnection(ConnectionString);
         await db.OpenAsync();
@@ -202,7 +202,7 @@ public sealed class Testing
             VALUES (@ConversationId, @From, @To, @Body, UTC_TIMESTAMP(3), @Version, @Seq)
             """, Enumerable.Range(1, count).Select(i => new
             {
-                ConversationId = conversation.Id, From = from, To = to, Body = $"seed {i}", Version = conversation.Version + i,
+                ConversationId = conversation.Id, From = from, To = to, Body = body?.Invoke(i) ?? $"seed {i}", Version = conversation.Version + i,
                 Seq = conversation.MessageCount + i,
             }), transaction);
         // As sending does: the conversation counts them and points at the last, and the sender's marker moves to it.
