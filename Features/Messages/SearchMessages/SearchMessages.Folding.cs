@@ -136,6 +136,10 @@ public static partial class SearchMessages
         /// <summary>The combining marks the collation gives no weight at all (accents typed as a separate character).</summary>
         public static readonly (char First, char Last)[] Ignored = [('\u0300', '\u0357'), ('\u035D', '\u0362'), ('\u0483', '\u0486'), ('\u0488', '\u0489')];
 
+        /// <summary>The letters the collation weighs as two or more plain ones ("ß" as "ss", "ﬁ" as "fi"), with those.</summary>
+        public static readonly IReadOnlyList<KeyValuePair<char, string>> Expansions =
+            Plain.Where(p => p.Key.Length > 1).SelectMany(p => p.Value.Select(letter => KeyValuePair.Create(letter, p.Key))).ToList();
+
         // After the two tables it is built from: static fields start in the order they are written.
         private static readonly FrozenDictionary<char, string> Folds = Table().ToFrozenDictionary();
     }

@@ -257,16 +257,29 @@ public static partial class SearchMessages
 
             public int Count => Words.Count;
 
+            /// <summary>
+            /// Each word as LIKE patterns, any of which lets a body through: the word, its fold, and
+            /// every letter the collation weighs as two or more that the fold holds. LIKE compares
+            /// letter by letter, so "strasse" alone would miss "Straße", "straße" miss "Strasse"
+            /// and "final" miss "ﬁnal", all of which the index finds.
+            /// </summary>
+            private List<string>[] Patterns { get; } = words.Select(w => new[] { w, SearchMessages.Words.Fold(w) }
+                .Concat(SearchMessages.Words.Expansions.Where(e => SearchMessages.Words.Fold(w).Contains(e.Value)).Select(e => e.Key.ToString()))
+                .Distinct(StringComparer.OrdinalIgnoreCase)
+                .Select(p => $"%{p.Replace("!", "!!").Replace("%", "!%").Replace("_", "!_")}%")
+                .ToList()).ToArray();
+
             /// <summary>The filter requiring each word of <paramref name="indexes"/> (all when null) somewhere in the body, joined by <paramref name="join"/>.</summary>
             public string Filter(string join, IEnumerable<int>? indexes = null) =>
-                string.Join(join, (indexes ?? Enumerable.Range(0, Count)).Select(i => $"m.body LIKE @Like{i} ESCAPE '!'"));
+                string.Join(join, (indexes ?? Enumerable.Range(0, Count))
+                    .Select(i => "(" + string.Join(" OR ", Patterns[i].Select((_, j) => $"m.body LIKE @Like{i}_{j} ESCAPE '!'")) + ")"));
 
-            /// <summary>Each word as a LIKE pattern, <c>%word%</c>, escaping the pattern's own characters.</summary>
             public DynamicParameters Parameters(object values)
             {
                 var parameters = new DynamicParameters(values);
                 for (var i = 0; i < Count; i++)
-                    parameters.Add($"Like{i}", $"%{Words[i].Replace("!", "!!").Replace("%", "!%").Replace("_", "!_")}%");
+                    for (var j = 0; j < Patterns[i].Count; j++)
+                        parameters.Add($"Like{i}_{j}", Patterns[i][j]);
                 return parameters;
             }
 

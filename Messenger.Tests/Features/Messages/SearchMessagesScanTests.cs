@@ -149,6 +149,22 @@ public sealed class SearchMessagesScanTests : TestBase
     }
 
     [Test]
+    public async Task The_scan_finds_a_letter_the_collation_weighs_as_two_as_the_index_does()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        var strasse = await SendEachAsync(alice.User.Id, bob.User.Id, "Straße frei");
+        var plain = await SendEachAsync(alice.User.Id, bob.User.Id, "strasse plain");
+        var oeuvre = await SendEachAsync(alice.User.Id, bob.User.Id, "Œuvre complète", "ﬁnal cut");
+
+        Assert.That((await SearchAsync(bob.User.Id, "strasse")).Ids, Is.EqualTo(plain.Concat(strasse)), "newest first");
+        Assert.That((await SearchAsync(bob.User.Id, "straße")).Ids, Is.EqualTo(plain.Concat(strasse)), "newest first");
+        Assert.That((await SearchAsync(bob.User.Id, "oeuvre")).Ids, Is.EqualTo(oeuvre[..1]));
+        Assert.That((await SearchAsync(bob.User.Id, "final")).Ids, Is.EqualTo(oeuvre[1..]));
+        foreach (var query in new[] { "strasse", "straße", "oeuvre", "final" })
+            await AssertAsFullTextAsync(bob.User.Id, query);
+    }
+
+    [Test]
     public async Task The_scan_skips_what_the_index_does_not_hold_stop_words_short_and_overlong_words()
     {
         var (alice, bob) = await FriendsAsync("alice", "bob");
