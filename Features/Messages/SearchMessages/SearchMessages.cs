@@ -187,7 +187,7 @@ public static partial class SearchMessages
         /// <summary>A window never grows more than this many times over the one before it.</summary>
         private const int Growth = 8;
 
-        /// <summary>Windows in one scan: enough to cross ids 8^7 times the budget for a caller whose messages are sparse among everyone's.</summary>
+        /// <summary>Windows in one scan: enough to cross 8^7 times the sample in ids for a caller whose messages are sparse among everyone's.</summary>
         private const int MaxWindows = 8;
 
         /// <summary>A word the sample holds this many times more often than the query's rarest one (plus one) is left out of the full-text terms.</summary>
@@ -408,7 +408,9 @@ public static partial class SearchMessages
                                  "one or one over 100 characters. A word over 84 characters (innodb_ft_max_token_size) is in no " +
                                  "message, so it matches nothing. Operators of any kind (quotes, +, -, *) are just separators. " +
                                  "Items are newest first (the one list in the API that is); before=<id of the last item> gives " +
-                                 "the next page, and hasMore tells whether there is one. limit 1-100, default 50. roomId: 404 for a " +
+                                 "the next page, and hasMore tells whether there is one. limit 1-100, default 50. The newest matches are " +
+                                 "found by reading your recent messages and older ones by the full-text index, with the same " +
+                                 "answer as the index alone: a frequent word costs about what a rare one does. roomId: 404 for a " +
                                  "private room you cannot see, 403 for a room you can see but are not in (a public room, or one you " +
                                  "are only invited to). userId: 404 for an unknown user; no conversation yet gives no items. " +
                                  "Limited by RateLimits:Policies:Search.")
