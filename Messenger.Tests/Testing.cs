@@ -83,7 +83,12 @@ public sealed class Testing
         ["Storage:Bucket"] = Environment.GetEnvironmentVariable("MESSENGER_TEST_BUCKET") ?? "messenger-test",
         // Tests sweep explicitly; a background pass would race the storage-down tests.
         ["Storage:SweepIntervalSeconds"] = "86400",
+        // A search scans this few recent rows before the full-text index takes over, so the search
+        // tests cross from one to the other within a handful of messages.
+        ["Search:ScanRows"] = SearchScanRows.ToString(),
     };
+
+    public const int SearchScanRows = 80;
 
     public static async Task ResetAsync()
     {
@@ -182,7 +187,7 @@ public sealed class Testing
     /// straight into their conversation: more than the send rate limit lets a test send.
     /// Returns the ids in order.
     /// </summary>
-    public static async Task<IReadOnlyList<long>> SeedDirectMessagesAsync(long from, long to, int count)
+    public static async Task<IReadOnlyList<long>> SeedDirectMessagesAsync(long from, long to, int count, Func<int, string>? body = null)
     {
         await using var db = new MySqlConnection(ConnectionString);
         await db.OpenAsync();
@@ -197,7 +202,7 @@ public sealed class Testing
             VALUES (@ConversationId, @From, @To, @Body, UTC_TIMESTAMP(3), @Version, @Seq)
             """, Enumerable.Range(1, count).Select(i => new
             {
-                ConversationId = conversation.Id, From = from, To = to, Body = $"seed {i}", Version = conversation.Version + i,
+                ConversationId = conversation.Id, From = from, To = to, Body = body?.Invoke(i) ?? $"seed {i}", Version = conversation.Version + i,
                 Seq = conversation.MessageCount + i,
             }), transaction);
         // As sending does: the conversation counts them (the sender's own messages count as read by them).

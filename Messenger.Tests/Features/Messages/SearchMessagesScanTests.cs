@@ -1,0 +1,236 @@
+using Dapper;
+using Messenger.Features.Messages.SearchMessages;
+using Messenger.Features.Messages.SendDirectMessage;
+using MySqlConnector;
+using static Messenger.Tests.Testing;
+
+namespace Messenger.Tests.Features.Messages;
+
+/// <summary>
+/// Search reads the newest Search:ScanRows messages itself (SearchScanRows here) and asks the
+/// full-text index only below them. Each case is built to go through one path or across both,
+/// and holds the answer to the full-text query alone (Reference), which is what search answered
+/// before the scan existed.
+/// </summary>
+public sealed class SearchMessagesScanTests : TestBase
+{
+    private static async Task<(long[] Ids, bool HasMore)> SearchAsync(long userId, string text, long? before = null, int limit = 50)
+    {
+        var page = await SendAsync(new SearchMessages.Query(userId, text, null, null, before, limit));
+        return (page.Items.Select(m => m.Id).ToArray(), page.HasMore);
+    }
+
+    /// <summary>The full-text query alone, as search ran it before the scan: the page and whether there is more.</summary>
+    private static async Task<(long[] Ids, bool HasMore)> ReferenceAsync(long userId, string text, long? before = null, int limit = 50)
+    {
+        if (SearchMessages.Words.BooleanQuery(text) is not { } terms)
+            return ([], false);
+        var ids = (await QueryAsync<long>("""
+            SELECT m.id FROM messages m
+            WHERE MATCH(m.body) AGAINST (@Terms IN BOOLEAN MODE) AND m.deleted_at IS NULL AND m.id < @Before
+              AND m.conversation_id IN (
+                SELECT c.id FROM room_participants p JOIN conversations c ON c.room_id = p.room_id WHERE p.user_id = @UserId
+                UNION ALL SELECT c.id FROM conversations c WHERE c.user_low = @UserId
+                UNION ALL SELECT c.id FROM conversations c WHERE c.user_high = @UserId)
+            ORDER BY m.id DESC LIMIT @Take
+            """, new { Terms = terms, UserId = userId, Before = before ?? long.MaxValue, Take = limit + 1 })).ToArray();
+        return (ids.Take(limit).ToArray(), ids.Length > limit);
+    }
+
+    /// <summary>
+    /// Search answers as the full-text query alone, at this limit and at the smallest ones: the
+    /// scan gives up on a word that does not promise a full page within its budget, so small
+    /// pages are the ones that run it across every message of a small test.
+    /// </summary>
+    private static async Task AssertAsFullTextAsync(long userId, string text, long? before = null, int limit = 50)
+    {
+        foreach (var pageSize in new[] { 1, 2, limit }.Distinct())
+        {
+            var (ids, hasMore) = await SearchAsync(userId, text, before, pageSize);
+            var (expected, expectedMore) = await ReferenceAsync(userId, text, before, pageSize);
+            Assert.That(ids, Is.EqualTo(expected), $"\"{text}\" before {before}, limit {pageSize}: the full-text query's page");
+            Assert.That(hasMore, Is.EqualTo(expectedMore), $"\"{text}\" before {before}, limit {pageSize}: hasMore as the full-text query says");
+        }
+    }
+
+    private static async Task<long[]> SendEachAsync(long from, long to, params string[] bodies)
+    {
+        var ids = new List<long>();
+        foreach (var body in bodies)
+            ids.Add((await SendAsync(new SendDirectMessage.Command(from, to, body, null, null))).Id);
+        return ids.ToArray();
+    }
+
+    /// <summary>Messages that match nothing searched here, straight into the table (more than sending allows in a test).</summary>
+    private static Task<IReadOnlyList<long>> FillerAsync(long from, long to, int count) =>
+        SeedDirectMessagesAsync(from, to, count, i => $"nothing to see {i}");
+
+    [Test]
+    public async Task A_frequent_word_fills_the_page_from_the_newest_messages()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        var pizzas = await SendEachAsync(alice.User.Id, bob.User.Id, Enumerable.Range(1, 10).Select(i => $"pizza {i}").ToArray());
+
+        var (ids, hasMore) = await SearchAsync(bob.User.Id, "pizza", limit: 3);
+
+        Assert.That(SearchScanRows / 8, Is.GreaterThanOrEqualTo(4), "the newest 4 (a page of 3 and one more) are within the scan's sample");
+        Assert.That(ids, Is.EqualTo(pizzas.Reverse().Take(3)));
+        Assert.That(hasMore, Is.True);
+        await AssertAsFullTextAsync(bob.User.Id, "pizza", limit: 3);
+    }
+
+    [Test]
+    public async Task A_rare_word_older_than_the_scan_is_found_by_the_index()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        var marmalade = await SendEachAsync(alice.User.Id, bob.User.Id, "marmalade on toast");
+        await FillerAsync(bob.User.Id, alice.User.Id, SearchScanRows + 10);
+
+        Assert.That(await SearchAsync(alice.User.Id, "marmalade"), Is.EqualTo((marmalade, false)));
+        await AssertAsFullTextAsync(alice.User.Id, "marmalade");
+    }
+
+    [Test]
+    public async Task A_page_takes_the_newest_matches_from_the_scan_and_the_rest_from_the_index_below_it()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        var older = await SendEachAsync(alice.User.Id, bob.User.Id, "pizza a", "pizza b");
+        await FillerAsync(bob.User.Id, alice.User.Id, SearchScanRows + 10);
+        var newer = await SendEachAsync(alice.User.Id, bob.User.Id, "pizza c", "pizza d");
+        var newestFirst = older.Concat(newer).Reverse().ToArray();
+
+        Assert.That(await SearchAsync(bob.User.Id, "pizza", limit: 3), Is.EqualTo((newestFirst[..3], true)),
+            "d and c from the scan, b from the index");
+        await AssertAsFullTextAsync(bob.User.Id, "pizza", limit: 3);
+        Assert.That(await SearchAsync(bob.User.Id, "pizza"), Is.EqualTo((newestFirst, false)));
+    }
+
+    [Test]
+    public async Task Paging_with_before_crosses_from_the_scan_to_the_index_without_losing_or_repeating_a_match()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        var matches = new List<long>();
+        for (var round = 0; round < 3; round++)
+        {
+            matches.AddRange(await SendEachAsync(alice.User.Id, bob.User.Id, $"pizza round {round}", $"more pizza {round}"));
+            await FillerAsync(bob.User.Id, alice.User.Id, SearchScanRows - 1);
+        }
+
+        foreach (var limit in new[] { 1, 2, 3 })
+        {
+            var seen = new List<long>();
+            long? before = null;
+            while (true)
+            {
+                var (ids, hasMore) = await SearchAsync(bob.User.Id, "pizza", before, limit);
+                Assert.That((ids, hasMore), Is.EqualTo(await ReferenceAsync(bob.User.Id, "pizza", before, limit)), $"before {before}, limit {limit}");
+                seen.AddRange(ids);
+                if (!hasMore)
+                    break;
+                before = ids[^1];
+            }
+            Assert.That(seen, Is.EqualTo(matches.AsEnumerable().Reverse()), $"pages of {limit}");
+        }
+    }
+
+    [Test]
+    public async Task The_scan_ignores_case_and_accents_as_the_index_does()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        var cafe = await SendEachAsync(alice.User.Id, bob.User.Id, "Cafés CRÈME à Noël, naïve façon");
+        var decomposed = await SendEachAsync(alice.User.Id, bob.User.Id, "cafe\u0301 combining");
+
+        foreach (var query in new[] { "cafe", "CAFÉ", "creme", "noel", "NAIVE facon", "façon" })
+            await AssertAsFullTextAsync(bob.User.Id, query);
+        Assert.That((await SearchAsync(bob.User.Id, "cafes")).Ids, Is.EqualTo(cafe));
+        Assert.That((await SearchAsync(bob.User.Id, "noel naive")).Ids, Is.EqualTo(cafe));
+        Assert.That((await SearchAsync(bob.User.Id, "cafe")).Ids, Is.EqualTo(decomposed.Concat(cafe)), "a combining accent weighs nothing");
+        Assert.That((await SearchAsync(bob.User.Id, "afe")).Ids, Is.Empty, "the middle of a word, accents or not");
+    }
+
+    [Test]
+    public async Task The_scan_finds_a_letter_the_collation_weighs_as_two_as_the_index_does()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        var strasse = await SendEachAsync(alice.User.Id, bob.User.Id, "Straße frei");
+        var plain = await SendEachAsync(alice.User.Id, bob.User.Id, "strasse plain");
+        var oeuvre = await SendEachAsync(alice.User.Id, bob.User.Id, "Œuvre complète", "ﬁnal cut");
+
+        Assert.That((await SearchAsync(bob.User.Id, "strasse")).Ids, Is.EqualTo(plain.Concat(strasse)), "newest first");
+        Assert.That((await SearchAsync(bob.User.Id, "straße")).Ids, Is.EqualTo(plain.Concat(strasse)), "newest first");
+        Assert.That((await SearchAsync(bob.User.Id, "oeuvre")).Ids, Is.EqualTo(oeuvre[..1]));
+        Assert.That((await SearchAsync(bob.User.Id, "final")).Ids, Is.EqualTo(oeuvre[1..]));
+        foreach (var query in new[] { "strasse", "straße", "oeuvre", "final" })
+            await AssertAsFullTextAsync(bob.User.Id, query);
+    }
+
+    [Test]
+    public async Task The_scan_skips_what_the_index_does_not_hold_stop_words_short_and_overlong_words()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        await SendEachAsync(alice.User.Id, bob.User.Id, "where were you, about then?", "ok go", "Thé dansant", new string('p', 90) + " x",
+            "whenever_ready");
+
+        foreach (var query in new[] { "whe", "abou", "ppp", "whenever", "whenever_r", "dansant", "were" })
+            await AssertAsFullTextAsync(bob.User.Id, query);
+        Assert.That((await SearchAsync(bob.User.Id, "whe")).Ids, Has.Length.EqualTo(1), "whenever_ready, not the stop words where and when");
+        Assert.That((await SearchAsync(bob.User.Id, "abou")).Ids, Is.Empty, "about is a stop word: not in the index");
+        Assert.That((await SearchAsync(bob.User.Id, "ppp")).Ids, Is.Empty, "a word over 84 characters is not in the index");
+        Assert.That((await SearchAsync(bob.User.Id, "were")).Ids, Has.Length.EqualTo(1), "were is no stop word");
+        Assert.That((await SearchAsync(bob.User.Id, "dansant")).Ids, Has.Length.EqualTo(1), "beside a stop word (thé, accent or not)");
+    }
+
+    [Test]
+    public async Task Others_messages_among_mine_never_match_and_mine_are_found_past_them()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        var (carol, dave) = await FriendsAsync("carol", "dave");
+        var mine = await SendEachAsync(alice.User.Id, bob.User.Id, "pizza for alice");
+        await SeedDirectMessagesAsync(carol.User.Id, dave.User.Id, 3 * SearchScanRows, i => $"pizza between others {i}");
+        var newer = await SendEachAsync(bob.User.Id, alice.User.Id, "pizza again");
+
+        Assert.That(await SearchAsync(alice.User.Id, "pizza"), Is.EqualTo((newer.Concat(mine).ToArray(), false)));
+        await AssertAsFullTextAsync(alice.User.Id, "pizza");
+        await AssertAsFullTextAsync(alice.User.Id, "pizza", limit: 1);
+    }
+
+    [Test]
+    public async Task A_word_common_in_my_messages_is_checked_on_what_the_rarer_words_find()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        var wanted = await SendEachAsync(alice.User.Id, bob.User.Id, "marmalade and seed", "seeded marmalade");
+        await SendEachAsync(alice.User.Id, bob.User.Id, "linseed marmalade", "marmalade, no s-e-e-d");
+        await SeedDirectMessagesAsync(bob.User.Id, alice.User.Id, SearchScanRows + 10);
+
+        Assert.That(await SearchAsync(alice.User.Id, "seed marmalade"), Is.EqualTo((wanted.Reverse().ToArray(), false)),
+            "seed is in every recent message, so the index looks for marmalade and the scan's rules check seed: not linseed");
+        await AssertAsFullTextAsync(alice.User.Id, "seed marmalade");
+        await AssertAsFullTextAsync(alice.User.Id, "marmalade seed");
+    }
+
+    [Test]
+    public async Task What_the_scan_folds_together_the_collation_weighs_alike()
+    {
+        await using var db = new MySqlConnection(ConnectionString);
+        await db.OpenAsync();
+        const string weightsSql = """
+            SELECT HEX(WEIGHT_STRING(CONVERT(@Letter USING utf8mb4) COLLATE utf8mb4_unicode_ci)),
+                   HEX(WEIGHT_STRING(CONVERT(@Plain USING utf8mb4) COLLATE utf8mb4_unicode_ci))
+            """;
+        var disagree = new List<string>();
+        foreach (var (plain, letters) in SearchMessages.Words.Plain)
+            foreach (var letter in letters)
+                if (await db.QuerySingleAsync<(string Letter, string Plain)>(weightsSql, new { Letter = letter.ToString(), Plain = plain }) is var w
+                    && w.Letter != w.Plain)
+                    disagree.Add($"{letter} (U+{(int)letter:X4}) is not {plain}");
+        foreach (var (first, last) in SearchMessages.Words.Ignored)
+            for (var mark = first; mark <= last; mark++)
+                if (await db.QuerySingleAsync<(string Letter, string Plain)>(weightsSql, new { Letter = mark.ToString(), Plain = "" }) is var w
+                    && w.Letter != "")
+                    disagree.Add($"U+{(int)mark:X4} weighs something");
+
+        Assert.That(disagree, Is.Empty);
+        Assert.That(SearchMessages.Words.Fold("Cafés"), Is.EqualTo("cafes"));
+        Assert.That(SearchMessages.Words.Fold("ŁÓDŹ"), Is.EqualTo("łodz"), "ł is a letter of its own to the collation");
+    }
+}
