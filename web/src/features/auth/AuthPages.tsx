@@ -16,9 +16,8 @@ function AuthCard({ title, children }: { title: string; children: React.ReactNod
   );
 }
 
-export function LoginPage() {
-  const [login, setLogin] = useState('');
-  const [password, setPassword] = useState('');
+/** A form's submit: runs the action once at a time and keeps its problem to show under the fields. */
+function useSubmit(action: () => Promise<unknown>) {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (e: FormEvent) => {
@@ -26,13 +25,20 @@ export function LoginPage() {
     setBusy(true);
     setError(null);
     try {
-      await signIn(login.trim(), password);
+      await action();
     } catch (err) {
       setError(err);
     } finally {
       setBusy(false);
     }
   };
+  return { busy, error, submit };
+}
+
+export function LoginPage() {
+  const [login, setLogin] = useState('');
+  const [password, setPassword] = useState('');
+  const { busy, error, submit } = useSubmit(() => signIn(login.trim(), password));
   const fields = fieldErrors(error);
   return (
     <AuthCard title="Sign in">
@@ -49,21 +55,9 @@ export function LoginPage() {
 
 export function RegisterPage() {
   const [form, setForm] = useState({ username: '', email: '', displayName: '', password: '' });
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const set = (name: keyof typeof form) => (e: React.ChangeEvent<HTMLInputElement>) => setForm({ ...form, [name]: e.target.value });
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await register({ username: form.username.trim(), email: form.email.trim(), password: form.password, displayName: form.displayName.trim() || undefined });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = useSubmit(() =>
+    register({ username: form.username.trim(), email: form.email.trim(), password: form.password, displayName: form.displayName.trim() || undefined }));
   const fields = fieldErrors(error);
   return (
     <AuthCard title="Create your account">
