@@ -1,5 +1,6 @@
 using Carter;
 using Messenger.Features.Messages;
+using Messenger.Features.Messages.SearchMessages;
 using Messenger.Infrastructure.Api;
 using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Database;
@@ -27,6 +28,7 @@ builder.Services.AddHealth(builder.Configuration);
 builder.Services.AddRealtime(builder.Configuration);
 builder.Services.AddSharedState(builder.Configuration);
 builder.Services.AddSendRateLimit(builder.Configuration);
+builder.Services.AddMessageSearch(builder.Configuration);
 builder.Services.AddRateLimits(builder.Configuration);
 builder.Services.AddCarter();
 

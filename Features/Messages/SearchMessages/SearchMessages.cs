@@ -10,9 +10,28 @@ using Messenger.Infrastructure.Auth;
 using Messenger.Infrastructure.Errors;
 using Messenger.Infrastructure.RateLimits;
 using Messenger.Infrastructure.Validation;
+using Microsoft.Extensions.Options;
 using MySqlConnector;
 
 namespace Messenger.Features.Messages.SearchMessages;
+
+public sealed class SearchOptions
+{
+    public const string Section = "Search";
+
+    /// <summary>The recent scan's row budget: about 1 ms of database time per thousand rows and word on the development machine.</summary>
+    public int ScanRows { get; set; } = 8000;
+}
+
+public static class SearchSetup
+{
+    public static IServiceCollection AddMessageSearch(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SearchOptions>().Bind(configuration.GetSection(SearchOptions.Section))
+            .Validate(o => o.ScanRows > 0, $"{SearchOptions.Section}:ScanRows must be positive").ValidateOnStart();
+        return services;
+    }
+}
 
 public static partial class SearchMessages
 {
@@ -121,12 +140,9 @@ public static partial class SearchMessages
     /// Both parts find the same messages (the scan applies the index's word rules, Words.Indexed,
     /// and the collation's, Words.Fold), so the page is the one the full-text query alone gives.
     /// </summary>
-    public sealed class Handler(MySqlDataSource db, IConfiguration configuration) : IRequestHandler<Query, SearchPage>
+    public sealed class Handler(MySqlDataSource db, IOptions<SearchOptions> options) : IRequestHandler<Query, SearchPage>
     {
-        /// <summary>The scan's row budget: about 1 ms of database time per thousand rows and word on the development machine.</summary>
-        public const int DefaultScanRows = 8000;
-
-        private readonly int _scanRows = Math.Max(1, configuration.GetValue("Search:ScanRows", DefaultScanRows));
+        private readonly int _scanRows = options.Value.ScanRows;
 
         private const string UserExistsSql = "SELECT EXISTS(SELECT 1 FROM users WHERE id = @OtherUserId)";
 
