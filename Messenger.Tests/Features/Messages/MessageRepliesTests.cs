@@ -86,6 +86,33 @@ public sealed class MessageRepliesTests : TestBase
     }
 
     [Test]
+    public async Task A_reply_with_a_file_commits_both_and_a_refused_one_leaves_no_trace_not_even_for_an_outsider()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        var carol = await RegisterAsync("carol");
+        var room = await CreateRoomAsync(alice, "general");
+        var question = await SendAsync(new SendDirectMessage.Command(bob.User.Id, alice.User.Id, "photo?", null, null));
+        var inRoom = await SendAsync(new SendRoomMessage.Command(alice.User.Id, room.Id, "room", null, null));
+        var file = await StorageTesting.UploadAsync(CreateClient(alice.AccessToken), StorageTesting.RandomBytes(10));
+        var carolsFile = await StorageTesting.UploadAsync(CreateClient(carol.AccessToken), StorageTesting.RandomBytes(10));
+        var version = await QuerySingleAsync<long>("SELECT version FROM conversations WHERE room_id = @Id", new { room.Id });
+
+        var refused = Assert.ThrowsAsync<BadRequestException>(() =>
+            SendAsync(new SendDirectMessage.Command(alice.User.Id, bob.User.Id, "here", [file.Id], null, inRoom.Id)));
+        var outsider = Assert.ThrowsAsync<ForbiddenException>(() =>
+            SendAsync(new SendRoomMessage.Command(carol.User.Id, room.Id, "me too", [carolsFile.Id], null, inRoom.Id)));
+        var reply = await SendAsync(new SendDirectMessage.Command(alice.User.Id, bob.User.Id, "here", [file.Id], null, question.Id));
+
+        Assert.That(refused!.Field, Is.EqualTo("replyToId"));
+        Assert.That(outsider, Is.Not.Null, "not being in the room comes before the replied-to message");
+        Assert.That(await QuerySingleAsync<long>("SELECT version FROM conversations WHERE room_id = @Id", new { room.Id }), Is.EqualTo(version));
+        Assert.That(await StorageTesting.CountAsync("message_attachments"), Is.EqualTo(1));
+        Assert.That((reply.ReplyTo?.Id, reply.Attachments.Select(a => a.Id)), Is.EqualTo((question.Id, new[] { file.Id })));
+        var stored = (await SendAsync(new ListDirectMessages.Query(bob.User.Id, alice.User.Id, null, null, null, 50))).Items.Last();
+        Assert.That((stored.Id, stored.ReplyTo?.Id, stored.Attachments.Single().Id), Is.EqualTo((reply.Id, question.Id, file.Id)));
+    }
+
+    [Test]
     public async Task A_reply_to_a_message_deleted_later_stays_and_shows_it_deleted()
     {
         var (alice, bob) = await FriendsAsync("alice", "bob");
