@@ -7,6 +7,7 @@ using Messenger.Features.Auth.Login;
 using Messenger.Features.Auth.Register;
 using Messenger.Features.Friends.RespondToFriendRequest;
 using Messenger.Features.Friends.SendFriendRequest;
+using Messenger.Features.Messages;
 using Messenger.Features.Rooms;
 using Messenger.Features.Rooms.CreateRoom;
 using Messenger.Infrastructure.Auth;
@@ -205,9 +206,13 @@ public sealed class Testing
                 ConversationId = conversation.Id, From = from, To = to, Body = body?.Invoke(i) ?? $"seed {i}", Version = conversation.Version + i,
                 Seq = conversation.MessageCount + i,
             }), transaction);
-        // As sending does: the conversation counts them (the sender's own messages count as read by them).
+        // As sending does: the conversation counts them (the sender's own messages count as read
+        // by them), and search finds them.
         await db.ExecuteAsync("UPDATE conversations SET version = @Version, message_count = @Seq WHERE id = @Id",
             new { conversation.Id, Version = conversation.Version + count, Seq = conversation.MessageCount + count }, transaction);
+        var seeded = (await db.QueryAsync<(long Id, string Body)>("SELECT id, body FROM messages WHERE conversation_id = @Id AND seq > @Seq ORDER BY id",
+            new { conversation.Id, Seq = conversation.MessageCount }, transaction)).AsList();
+        MessageTerms.Write(db, transaction, seeded.Select(m => (m.Id, conversation.Id, m.Body)));
         await transaction.CommitAsync();
         return (await db.QueryAsync<long>("SELECT id FROM messages WHERE conversation_id = @Id ORDER BY id", new { conversation.Id })).AsList();
     }

@@ -33,7 +33,7 @@ public static class DeleteMessage
         private const string LockSql = $"""
             {InlineTransaction.Begin}
             SELECT c.id, c.version FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = @MessageId FOR UPDATE;
-            SELECT m.room_id, m.sender_id, m.recipient_id, m.deleted_at,
+            SELECT m.room_id, m.sender_id, m.recipient_id, m.deleted_at, m.body,
                    CASE WHEN EXISTS (SELECT 1 FROM room_participants p WHERE p.room_id = r.id AND p.user_id = r.owner_id)
                         THEN r.owner_id END AS room_owner_id
             FROM messages m LEFT JOIN rooms r ON r.id = m.room_id
@@ -41,9 +41,10 @@ public static class DeleteMessage
             """;
 
         // A tombstone: the row keeps its id and times so history stays in order; text, files, the
-        // reply's link and the reactions go. Replies to it keep theirs and show it deleted.
-        private const string TombstoneSql = """
+        // reply's link, the reactions and the search postings go. Replies to it keep theirs and show it deleted.
+        private const string TombstoneSql = $"""
             UPDATE messages SET body = '', deleted_at = @Now, version = @Version, reply_to_id = NULL WHERE id = @MessageId;
+            {MessageTerms.RemoveSql}
             DELETE FROM message_attachments WHERE message_id = @MessageId;
             DELETE FROM message_reactions WHERE message_id = @MessageId;
             UPDATE conversations SET version = @Version WHERE id = @ConversationId;
@@ -52,7 +53,7 @@ public static class DeleteMessage
 
         private sealed record Conversation(long Id, long Version);
 
-        private sealed record Row(long? RoomId, long SenderId, long? RecipientId, DateTime? DeletedAt, long? RoomOwnerId);
+        private sealed record Row(long? RoomId, long SenderId, long? RecipientId, DateTime? DeletedAt, string Body, long? RoomOwnerId);
 
         public async Task<Unit> Handle(Command command, CancellationToken cancellationToken)
         {
@@ -86,7 +87,11 @@ public static class DeleteMessage
 
             var deleted = new MessageDeletedEvent(command.MessageId, row.RoomId, row.SenderId, row.RecipientId, conversation.Version + 1);
             await connection.ExecuteAsync(new CommandDefinition(TombstoneSql,
-                new { command.MessageId, Now = time.UtcNowMs(), deleted.Version, ConversationId = conversation.Id }, cancellationToken: cancellationToken));
+                new
+                {
+                    command.MessageId, Id = command.MessageId, Now = time.UtcNowMs(), deleted.Version, ConversationId = conversation.Id,
+                    OldTerms = MessageTerms.Of(row.Body).Terms,
+                }, cancellationToken: cancellationToken));
             transaction.Committed();
             return deleted;
         }

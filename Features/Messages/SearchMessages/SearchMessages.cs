@@ -59,19 +59,19 @@ public static partial class SearchMessages
     }
 
     /// <summary>
-    /// What a word is, as InnoDB's full-text parser sees it: a run of letters, digits and
-    /// underscores (anything else, an apostrophe or a hyphen too, separates words) of at least
-    /// innodb_ft_min_token_size characters that is not a stop word. Shorter words and stop words
-    /// are not in the index, so a query word of that kind is dropped rather than required (it could
-    /// never be found). Both are the defaults of MariaDB 10.11 and MySQL 8 alike (3, and InnoDB's
-    /// list of 36); SearchMessagesTests holds them to the database in use. The recent scan applies
-    /// the same rules to the bodies it reads (Indexed, Finds), so that it finds what the index would.
+    /// What a word is to search: a run of letters, digits and underscores (anything else, an
+    /// apostrophe or a hyphen too, separates words) of 3 to 84 characters that is not a stop word.
+    /// These were InnoDB FULLTEXT's rules (its defaults on MariaDB 10.11 and MySQL 8 alike) when
+    /// search used it, kept so that what a query finds did not change. Shorter words and stop words
+    /// are not in the index (MessageTerms), so a query word of that kind is dropped rather than
+    /// required (it could never be found). The index and the recent scan both take a body's words
+    /// from Indexed and match them with Finds, so both find the same messages.
     /// </summary>
     public static partial class Words
     {
         public const int MinLength = 3;
 
-        /// <summary>innodb_ft_max_token_size: longer words are not indexed, and the parser would silently drop such a query word.</summary>
+        /// <summary>Longer words are not indexed (InnoDB's innodb_ft_max_token_size was 84 too).</summary>
         public const int MaxLength = 84;
 
         public static readonly IReadOnlySet<string> StopWords = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
@@ -93,13 +93,12 @@ public static partial class SearchMessages
             return words;
         }
 
-        /// <summary>Every word required, each as a prefix: <c>+pizz* +tonig*</c>; null when a word is too long to be in any message.</summary>
-        public static string? BooleanQuery(string text) =>
-            Of(text) is var words && words.Any(w => TextRules.CodePoints(w) > MaxLength) ? null : string.Join(' ', words.Select(w => $"+{w}*"));
+        /// <summary>Whether a message can match at all: no word of the query is longer than any word the index holds.</summary>
+        public static bool Findable(string text) => Of(text).All(w => TextRules.CodePoints(w) <= MaxLength);
 
         /// <summary>
-        /// The words of a body the full-text index holds, folded: not one under 3 or over 84
-        /// characters, nor a stop word.
+        /// The words of a body the index holds, folded: not one under 3 or over 84 characters, nor
+        /// a stop word.
         /// </summary>
         public static List<string> Indexed(string body) =>
             Tokens(body).Where(t => TextRules.CodePoints(t) is >= MinLength and <= MaxLength).Select(Fold).Where(t => !StopWords.Contains(t)).ToList();
@@ -129,16 +128,15 @@ public static partial class SearchMessages
     }
 
     /// <summary>
-    /// Two strategies, each cheap exactly where the other is not. InnoDB's full-text search hands
-    /// over every message holding the words, and each costs a row read to filter and sort, so a
-    /// word in tens of thousands of messages costs hundreds of milliseconds however small the page.
-    /// Reading the caller's newest messages and checking each costs what is read, so it finds a
-    /// page of a frequent word within a few thousand rows. So: first the recent scan, at most
-    /// Search:ScanRows rows, newest first from before; then, only when that did not fill the page,
-    /// the full-text query below the lowest id the scan examined, for the rest. A word that did not
-    /// fill a page in the caller's recent messages is rare there, which is when the index is cheap.
-    /// Both parts find the same messages (the scan applies the index's word rules, Words.Indexed,
-    /// and the collation's, Words.Fold), so the page is the one the full-text query alone gives.
+    /// Two parts. First the recent scan: the caller's newest messages, at most Search:ScanRows
+    /// rows, newest first from before, each checked here. Its cost is what it reads, whichever
+    /// words are asked and whatever everyone else wrote, so it fills a page of frequent words in a
+    /// few thousand rows and searches a small conversation whole. Then, only when that did not fill
+    /// the page, the word index (MessageTerms) below the lowest id the scan examined: the newest
+    /// postings of the query's rarest word in the caller's conversations, a backward read of its
+    /// key that stops at the page, with the other words checked first on each posting's signature
+    /// and then on the few messages it lets through. Both parts take words from Words.Indexed and
+    /// match them with Words.Finds, so the page is the one the index alone would give.
     /// </summary>
     public sealed class Handler(MySqlDataSource db, IOptions<SearchOptions> options) : IRequestHandler<Query, SearchPage>
     {
@@ -147,19 +145,12 @@ public static partial class SearchMessages
         private const string UserExistsSql = "SELECT EXISTS(SELECT 1 FROM users WHERE id = @OtherUserId)";
 
         // The conversations the caller can read now: rooms they are in, and every direct
-        // conversation of theirs (readable by both users, friends or not any more). The scan takes
-        // them as a list; the full-text part as this subquery, which its plan joins to the matches
-        // (as a list, the planner would first estimate a range of every conversation: 3 ms for 200).
-        private const string MyConversations = """
+        // conversation of theirs (readable by both users, friends or not any more); with the newest
+        // id anywhere, where the scan starts when no before= is given (ux_messages_id answers it at once).
+        private const string MyConversationsSql = """
             SELECT c.id FROM room_participants p JOIN conversations c ON c.room_id = p.room_id WHERE p.user_id = @UserId
             UNION ALL SELECT c.id FROM conversations c WHERE c.user_low = @UserId
-            UNION ALL SELECT c.id FROM conversations c WHERE c.user_high = @UserId
-            """;
-
-        // With the newest id anywhere, where the scan starts when no before= is given
-        // (ux_messages_id answers it at once).
-        private const string MyConversationsSql = $"""
-            {MyConversations};
+            UNION ALL SELECT c.id FROM conversations c WHERE c.user_high = @UserId;
             SELECT COALESCE(MAX(id), 0) FROM messages;
             """;
 
@@ -182,15 +173,34 @@ public static partial class SearchMessages
         // conversation it is the plain descending range read, stopping at the budget.
         private const string NewestInWindowSql = "\nORDER BY m.id DESC LIMIT @Take";
 
-        // The rest of the page, below the scan's floor: the full-text query, with {0} the cheap
-        // filter for the words left out of @Terms (see FullTextAsync) and {1} the scope.
-        private const string FullTextSql = """
-            SELECT m.id, m.body FROM messages m
-            WHERE MATCH(m.body) AGAINST (@Terms IN BOOLEAN MODE)
-              AND m.deleted_at IS NULL AND m.id < @Before AND {0}
-              AND m.conversation_id IN ({1})
-            ORDER BY m.id DESC LIMIT @Take
+        // The indexed words a query word starts (@Prefix, a LIKE pattern of its fold), up to @Most.
+        // A loose scan of the key: one dive per word.
+        private const string ExpansionsSql = "SELECT DISTINCT term FROM message_terms WHERE term LIKE @Prefix ESCAPE '!' LIMIT @Most";
+
+        // The newest postings of one indexed word (@Term{0}) below @Before in the caller's
+        // conversations whose signature holds every bit of the other query words (@Mask): the key
+        // is (term, message_id), so this reads it backwards and stops at @Take, with no row read.
+        private const string PostingsSql = """
+            (SELECT t.message_id FROM message_terms t
+             WHERE t.term = @Term{0} AND t.message_id < @Before AND t.conversation_id IN @ConversationIds AND (t.signature & @Mask) = @Mask
+             ORDER BY t.message_id DESC LIMIT @Take)
             """;
+
+        /// <summary>Words a query word may start before their postings are read as one range and sorted, rather than each newest first.</summary>
+        private const int MaxExpansions = 20;
+
+        // Past MaxExpansions (a short prefix of many words): every posting of the prefix, sorted.
+        private const string PrefixPostingsSql = """
+            SELECT DISTINCT t.message_id FROM message_terms t
+            WHERE t.term LIKE @Prefix ESCAPE '!' AND t.message_id < @Before AND t.conversation_id IN @ConversationIds
+              AND (t.signature & @Mask) = @Mask
+            ORDER BY t.message_id DESC LIMIT @Take
+            """;
+
+        private const string BodiesSql = "SELECT id, body FROM messages WHERE id IN @Ids";
+
+        /// <summary>Postings a round of a query of several words reads at first and at most.</summary>
+        private const int MinBatch = 200, MaxBatch = 12800;
 
         private const string FoundSql = $"""
             SELECT {MessagesAccess.MessageColumns} FROM messages m {MessagesAccess.ReplyJoin}
@@ -206,9 +216,6 @@ public static partial class SearchMessages
         /// <summary>Windows in one scan: enough to cross 8^7 times the sample in ids for a caller whose messages are sparse among everyone's.</summary>
         private const int MaxWindows = 8;
 
-        /// <summary>A word the sample holds this many times more often than the query's rarest one (plus one) is left out of the full-text terms.</summary>
-        private const int Common = 8;
-
         private sealed record Scanned(long Id, string? Body);
 
         /// <summary>What the scan found (newest first), its floor, and in how many sampled messages each word was found.</summary>
@@ -218,13 +225,11 @@ public static partial class SearchMessages
         {
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
             List<long> conversationIds;
-            string scope;
             long high;
             if (query.RoomId is { } roomId)
             {
                 (await connection.GetVisibleRoomAsync(roomId, query.UserId, cancellationToken)).EnsureParticipant();
                 conversationIds = await connection.FindRoomConversationIdAsync(roomId, cancellationToken) is { } conversationId ? [conversationId] : [];
-                scope = "@ConversationId";
                 high = query.Before ?? long.MaxValue;
             }
             else if (query.OtherUserId is { } otherId)
@@ -234,7 +239,6 @@ public static partial class SearchMessages
                 conversationIds = await connection.FindDirectConversationIdAsync(query.UserId, otherId, cancellationToken) is { } conversationId
                     ? [conversationId]
                     : [];
-                scope = "@ConversationId";
                 high = query.Before ?? long.MaxValue;
             }
             else
@@ -242,10 +246,9 @@ public static partial class SearchMessages
                 await using var grid = await connection.QueryMultipleAsync(new CommandDefinition(MyConversationsSql, query,
                     cancellationToken: cancellationToken));
                 conversationIds = (await grid.ReadAsync<long>()).AsList();
-                scope = MyConversations;
                 high = Math.Min(query.Before ?? long.MaxValue, await grid.ReadSingleAsync<long>() + 1);
             }
-            if (Words.BooleanQuery(query.Text) is null || conversationIds.Count == 0)
+            if (!Words.Findable(query.Text) || conversationIds.Count == 0)
                 return new SearchPage([], HasMore: false);
 
             var take = query.Limit + 1;
@@ -253,8 +256,7 @@ public static partial class SearchMessages
             var scan = await ScanAsync(connection, conversationIds, words, high, take, cancellationToken);
             var found = scan.Found;
             if (found.Count < take && scan.Floor > 1)
-                found.AddRange(await FullTextAsync(connection, words, scan.Hits, scope,
-                    new { query.UserId, ConversationId = conversationIds[0] }, scan.Floor, take - found.Count, cancellationToken));
+                found.AddRange(await IndexedAsync(connection, words, scan.Hits, conversationIds, scan.Floor, take - found.Count, cancellationToken));
 
             var page = found.Take(query.Limit).ToList();
             var rows = page.Count == 0
@@ -280,7 +282,7 @@ public static partial class SearchMessages
             /// </summary>
             private List<string>[] Patterns { get; } = words.Select(w => new[] { w, SearchMessages.Words.Fold(w) }
                 .Distinct(StringComparer.OrdinalIgnoreCase)
-                .Select(p => $"%{p.Replace("!", "!!").Replace("%", "!%").Replace("_", "!_")}%")
+                .Select(p => $"%{EscapeLike(p)}%")
                 .ToList()).ToArray();
 
             /// <summary>
@@ -294,9 +296,9 @@ public static partial class SearchMessages
                 ? $"[{new string(letters)}]"
                 : null).ToArray();
 
-            /// <summary>The filter requiring each word of <paramref name="indexes"/> (all when null) somewhere in the body, joined by <paramref name="join"/>.</summary>
-            public string Filter(string join, IEnumerable<int>? indexes = null) =>
-                string.Join(join, (indexes ?? Enumerable.Range(0, Count)).Select(i => "(" + string.Join(" OR ",
+            /// <summary>The filter requiring each word somewhere in the body, joined by <paramref name="join"/>.</summary>
+            public string Filter(string join) =>
+                string.Join(join, Enumerable.Range(0, Count).Select(i => "(" + string.Join(" OR ",
                     Patterns[i].Select((_, j) => $"m.body LIKE @Like{i}_{j} ESCAPE '!'")
                         .Concat(Expanded[i] is null ? [] : [$"m.body REGEXP @Expanded{i}"])) + ")"));
 
@@ -321,7 +323,7 @@ public static partial class SearchMessages
         /// <summary>
         /// The recent scan: the matches among the caller's newest messages below
         /// <paramref name="high"/>, newest first (at most <paramref name="take"/>); the floor, so
-        /// that every message from it up to high was examined and the full-text part looks below
+        /// that every message from it up to high was examined and the index part looks below
         /// it (1 when nothing is left below); and the sample's count of each word.
         /// </summary>
         private async Task<Scan> ScanAsync(MySqlConnection connection, List<long> conversationIds, QueryWords words, long high, int take,
@@ -381,39 +383,68 @@ public static partial class SearchMessages
         }
 
         /// <summary>
-        /// Up to <paramref name="take"/> matches below <paramref name="before"/> from the full-text
-        /// index, newest first. InnoDB reads the whole posting list of every term, so a word in a
-        /// third of the messages ("you") costs a three-word query 200 ms even when one message
-        /// holds all three. A word the scan's sample found far more often than the query's rarest
-        /// is therefore left out of the terms: the rarer words find few candidates, and it is
-        /// required of those by the cheap filter and checked here, so the page stays the same.
+        /// Up to <paramref name="take"/> matches below <paramref name="before"/> from the word
+        /// index, newest first. The rarest word in the scan's sample drives (of those equally rare,
+        /// the longest, which fewer words start): its postings are read newest first, those whose
+        /// signature lacks a bit of another word are passed over in the index, and the messages of
+        /// the rest are checked for every word here. A check that drops some is made up for from
+        /// below the last posting read, so a page is always as full as the matches allow.
         /// </summary>
-        private static async Task<List<long>> FullTextAsync(MySqlConnection connection, QueryWords words, int[] hits, string scope,
-            object scopeValues, long before, int take, CancellationToken cancellationToken)
+        private static async Task<List<long>> IndexedAsync(MySqlConnection connection, QueryWords words, int[] hits, List<long> conversationIds,
+            long before, int take, CancellationToken cancellationToken)
         {
-            var rarest = hits.Min();
-            var terms = Enumerable.Range(0, words.Count).Where(i => hits[i] <= Common * (rarest + 1)).ToList();
-            var checkedHere = Enumerable.Range(0, words.Count).Except(terms).ToList();
-            var sql = string.Format(FullTextSql, checkedHere.Count == 0 ? "TRUE" : words.Filter(" AND ", checkedHere), scope);
-            var parameters = words.Parameters(scopeValues);
-            parameters.Add("Terms", string.Join(' ', terms.Select(i => $"+{words.Words[i]}*")));
+            var driver = Enumerable.Range(0, words.Count).OrderBy(i => hits[i]).ThenByDescending(i => words.Folded[i].Length).First();
+            var prefix = Like(words.Folded[driver]);
+            var expansions = (await connection.QueryAsync<string>(new CommandDefinition(ExpansionsSql, new { Prefix = prefix, Most = MaxExpansions + 1 },
+                cancellationToken: cancellationToken))).AsList();
+            if (expansions.Count == 0)
+                return [];
+            var others = Enumerable.Range(0, words.Count).Where(i => i != driver).ToList();
+            var parameters = new DynamicParameters(new
+            {
+                Prefix = prefix, ConversationIds = conversationIds,
+                Mask = others.Aggregate(0UL, (mask, i) => mask | MessageTerms.Bits(words.Folded[i])),
+            });
+            for (var i = 0; i < expansions.Count; i++)
+                parameters.Add($"Term{i}", expansions[i]);
+            var sql = expansions.Count > MaxExpansions
+                ? PrefixPostingsSql
+                : $"SELECT DISTINCT u.message_id FROM (\n{string.Join("\nUNION ALL\n", expansions.Select((_, i) => string.Format(PostingsSql, i)))}\n) u " +
+                  "ORDER BY u.message_id DESC LIMIT @Take";
 
-            // The cheap filter lets through a word found inside another ("you" in "bayou"): what
-            // the check here drops, the next round replaces from below the last row read.
+            // A single word's postings are all matches. With more words, those the signatures let
+            // through may not be, and the rarer the matches the more rounds a page would take, so
+            // each round asks for several times what the page still lacks, four times more than
+            // the round before (a round trip costs what reading a few hundred postings does).
             var found = new List<long>();
+            var batch = others.Count == 0 ? take : Math.Max(take, MinBatch);
             while (found.Count < take)
             {
-                var asked = take - found.Count;
+                var asked = Math.Max(take - found.Count, batch);
                 parameters.Add("Before", before);
                 parameters.Add("Take", asked);
-                var rows = (await connection.QueryAsync<Scanned>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken))).AsList();
-                found.AddRange(rows.Where(r => checkedHere.Count == 0 || words.FoundIn(r.Body!).All(x => x)).Select(r => r.Id));
-                if (rows.Count < asked)
+                var ids = (await connection.QueryAsync<long>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken))).AsList();
+                if (others.Count == 0)
+                    found.AddRange(ids);
+                else if (ids.Count > 0)
+                {
+                    var bodies = (await connection.QueryAsync<Scanned>(new CommandDefinition(BodiesSql, new { Ids = ids },
+                        cancellationToken: cancellationToken))).ToDictionary(r => r.Id, r => r.Body!);
+                    found.AddRange(ids.Where(id => bodies.TryGetValue(id, out var body) && words.FoundIn(body).All(x => x)).Take(take - found.Count));
+                }
+                if (ids.Count < asked)
                     break;
-                before = rows[^1].Id;
+                before = ids[^1];
+                batch = Math.Min(batch * 4, MaxBatch);
             }
             return found;
         }
+
+        /// <summary>A LIKE pattern for the words a folded word starts.</summary>
+        private static string Like(string folded) => EscapeLike(folded) + "%";
+
+        /// <summary>Text as LIKE takes it literally, with ! as the ESCAPE character.</summary>
+        private static string EscapeLike(string text) => text.Replace("!", "!!").Replace("%", "!%").Replace("_", "!_");
     }
 
     public sealed class Endpoint : ICarterModule
@@ -431,16 +462,16 @@ public static partial class SearchMessages
                                  "match. A word is a run of at least 3 letters, digits or underscores (other characters, " +
                                  "apostrophes and hyphens included, separate words) that is not one of InnoDB's stop words: a, " +
                                  "about, an, are, as, at, be, by, com, de, en, for, from, how, i, in, is, it, la, of, on, or, that, " +
-                                 "the, this, to, was, what, when, where, who, will, with, und, www. These are the full-text " +
-                                 "settings of the database in use (innodb_ft_min_token_size 3 and the default stop word list, the " +
-                                 "same on MariaDB 10.11 and MySQL 8). Shorter words and stop words in query are ignored, since " +
-                                 "messages are not indexed by them; a query with no word left is 400 naming query, as is an empty " +
-                                 "one or one over 100 characters. A word over 84 characters (innodb_ft_max_token_size) is in no " +
-                                 "message, so it matches nothing. Operators of any kind (quotes, +, -, *) are just separators. " +
+                                 "the, this, to, was, what, when, where, who, will, with, und, www (InnoDB's full-text defaults, " +
+                                 "kept by the service's own word index, so they hold on MariaDB and MySQL alike). Shorter words and " +
+                                 "stop words in query are ignored, since messages are not indexed by them; a query with no word left " +
+                                 "is 400 naming query, as is an empty one or one over 100 characters. A word over 84 characters is " +
+                                 "in no message's index, so it matches nothing. Operators of any kind (quotes, +, -, *) are just separators. " +
                                  "Items are newest first (the one list in the API that is); before=<id of the last item> gives " +
                                  "the next page, and hasMore tells whether there is one. limit 1-100, default 50. The newest matches are " +
-                                 "found by reading your recent messages and older ones by the full-text index, with the same " +
-                                 "answer as the index alone: a frequent word costs about what a rare one does. roomId: 404 for a " +
+                                 "found by reading your recent messages and older ones in the word index, which the send, edit and " +
+                                 "delete of a message update in their own transaction: a message is found from the moment it is " +
+                                 "sent, by the words it has now. A frequent word costs about what a rare one does. roomId: 404 for a " +
                                  "private room you cannot see, 403 for a room you can see but are not in (a public room, or one you " +
                                  "are only invited to). userId: 404 for an unknown user; no conversation yet gives no items. " +
                                  "Limited by RateLimits:Policies:Search.")

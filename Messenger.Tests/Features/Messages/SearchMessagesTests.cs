@@ -234,17 +234,4 @@ public sealed class SearchMessagesTests : TestBase
 
         await RateLimitTesting.AssertLimitedAsync<RateLimitPolicies.Search>(() => client.GetAsync("/messages/search?query=hello"));
     }
-
-    [Test]
-    public async Task What_a_word_is_matches_the_full_text_settings_of_the_database_in_use()
-    {
-        var minimum = await QuerySingleAsync<int>("SELECT @@innodb_ft_min_token_size");
-        var stopWords = await QueryAsync<string>("SELECT value FROM information_schema.INNODB_FT_DEFAULT_STOPWORD");
-
-        Assert.That(minimum, Is.EqualTo(SearchMessages.Words.MinLength));
-        Assert.That(await QuerySingleAsync<int>("SELECT @@innodb_ft_max_token_size"), Is.EqualTo(SearchMessages.Words.MaxLength));
-        Assert.That(await QuerySingleAsync<bool>("SELECT @@innodb_ft_enable_stopword"), Is.True);
-        Assert.That(await QuerySingleAsync<string>("SELECT @@innodb_ft_server_stopword_table") ?? "", Is.Empty, "the default stop word list is in use");
-        Assert.That(stopWords.Distinct(), Is.EquivalentTo(SearchMessages.Words.StopWords));
-    }
 }
