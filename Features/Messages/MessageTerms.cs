@@ -1,5 +1,4 @@
 using Dapper;
-using Messenger.Features.Messages.SearchMessages;
 using MySqlConnector;
 
 namespace Messenger.Features.Messages;
@@ -29,9 +28,9 @@ public static class MessageTerms
     /// A folded word's bits in a signature: one for each of its prefixes of 3, 4 and 5 characters.
     /// A word that starts another has a subset of that word's bits, so a message holding a word
     /// that a query word starts has every bit of the query word: a posting whose signature lacks
-    /// one cannot match, and is passed over without reading its message. About 20 of the 64 bits
-    /// are set for a chat message, so a query's second word lets through 3-9% of the postings that
-    /// lack it, and the messages let through are checked for every word.
+    /// one cannot match, and is passed over without reading its message. The messages let through
+    /// (those holding the word, and those whose other words happen to set its bits) are checked
+    /// for every word.
     /// </summary>
     public static ulong Bits(string folded)
     {

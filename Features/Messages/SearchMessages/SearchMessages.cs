@@ -202,9 +202,11 @@ public static partial class SearchMessages
         /// <summary>Postings a round of a query of several words reads at first and at most.</summary>
         private const int MinBatch = 200, MaxBatch = 12800;
 
+        // Not one deleted since either part read it: a single word's postings are taken as they
+        // are, and a delete committed in between would otherwise show its tombstone.
         private const string FoundSql = $"""
             SELECT {MessagesAccess.MessageColumns} FROM messages m {MessagesAccess.ReplyJoin}
-            WHERE m.id IN @Ids ORDER BY m.id DESC
+            WHERE m.id IN @Ids AND m.deleted_at IS NULL ORDER BY m.id DESC
             """;
 
         /// <summary>The first windows read this share of the budget (1/8) and count each word on their own.</summary>

@@ -4,6 +4,7 @@ using Messenger.Features.Messages.EditMessage;
 using Messenger.Features.Messages.SearchMessages;
 using Messenger.Features.Messages.SendDirectMessage;
 using Messenger.Features.Messages.SendRoomMessage;
+using Messenger.Infrastructure.Errors;
 using Microsoft.Extensions.Logging.Abstractions;
 using static Messenger.Tests.Testing;
 
@@ -41,6 +42,21 @@ public sealed class MessageTermsTests : TestBase
         Assert.That(await QuerySingleAsync<long>(
             "SELECT COUNT(*) FROM message_terms t JOIN messages m ON m.id = t.message_id AND m.conversation_id = t.conversation_id"),
             Is.EqualTo(5), "every posting names its message's conversation");
+    }
+
+    [Test]
+    public async Task A_refused_send_on_a_connection_that_just_stored_a_message_writes_no_posting()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        var mine = await CreateRoomAsync(bob, "Mine");
+        var theirs = await CreateRoomAsync(alice, "Theirs");
+        // The pooled connection that stored this message still holds its id as LAST_INSERT_ID().
+        var stored = await SendAsync(new SendRoomMessage.Command(bob.User.Id, mine.Id, "marmalade toast", null, null));
+
+        Assert.ThrowsAsync<ForbiddenException>(() => SendAsync(new SendRoomMessage.Command(bob.User.Id, theirs.Id, "sneaky marmalade", null, null)));
+
+        Assert.That(await QueryAsync<string>("SELECT term FROM message_terms ORDER BY term"), Is.EqualTo(new[] { "marmalade", "toast" }));
+        Assert.That(await TermsOfAsync(stored.Id), Is.EqualTo(new[] { "marmalade", "toast" }));
     }
 
     [Test]
