@@ -84,9 +84,13 @@ public sealed class Testing
         ["Storage:Bucket"] = Environment.GetEnvironmentVariable("MESSENGER_TEST_BUCKET") ?? "messenger-test",
         // Tests sweep explicitly; a background pass would race the storage-down tests.
         ["Storage:SweepIntervalSeconds"] = "86400",
-        // A search scans this few recent rows before the full-text index takes over, so the search
+        // A search scans this few recent rows before the word index takes over, so the search
         // tests cross from one to the other within a handful of messages.
         ["Search:ScanRows"] = SearchScanRows.ToString(),
+        // Tests index explicitly (IndexMessagesAsync), so that each search path is the one meant.
+        ["Search:IndexIntervalMilliseconds"] = "0",
+        // The search tests hold each query to the reference at three page sizes, indexed and not.
+        ["RateLimits:Policies:Search:Burst"] = "100",
     };
 
     public const int SearchScanRows = 80;
@@ -206,15 +210,21 @@ public sealed class Testing
                 ConversationId = conversation.Id, From = from, To = to, Body = body?.Invoke(i) ?? $"seed {i}", Version = conversation.Version + i,
                 Seq = conversation.MessageCount + i,
             }), transaction);
-        // As sending does: the conversation counts them (the sender's own messages count as read
-        // by them), and search finds them.
+        // As sending does: the conversation counts them (the sender's own messages count as read by them).
         await db.ExecuteAsync("UPDATE conversations SET version = @Version, message_count = @Seq WHERE id = @Id",
             new { conversation.Id, Version = conversation.Version + count, Seq = conversation.MessageCount + count }, transaction);
-        var seeded = (await db.QueryAsync<(long Id, string Body)>("SELECT id, body FROM messages WHERE conversation_id = @Id AND seq > @Seq ORDER BY id",
-            new { conversation.Id, Seq = conversation.MessageCount }, transaction)).AsList();
-        MessageTerms.Write(db, transaction, seeded.Select(m => (m.Id, conversation.Id, m.Body)));
         await transaction.CommitAsync();
         return (await db.QueryAsync<long>("SELECT id FROM messages WHERE conversation_id = @Id ORDER BY id", new { conversation.Id })).AsList();
+    }
+
+    /// <summary>What MessageIndexer does in the background: indexes every message still flagged unindexed.</summary>
+    public static async Task IndexMessagesAsync()
+    {
+        await using var db = new MySqlConnection(ConnectionString);
+        await db.OpenAsync();
+        while (await MessageTerms.IndexAsync(db, CancellationToken.None) == MessageTerms.Batch)
+        {
+        }
     }
 
     /// <summary>Creates a room through the CreateRoom slice; its owner is its only participant.</summary>

@@ -5,10 +5,8 @@
 -- short backward read that stops at the page, with no row read at all (conversation_id is in the
 -- posting). term is the word as SearchMessages.Words folds it (case and accents folded by the
 -- service, so compared byte for byte); signature is the same for every posting of a message:
--- 64 bits, set by the prefixes of all its words (MessageTerms.Signature), so a query's other
--- words are checked on the posting itself before any message is read. Written in the same
--- transaction as the message by send, edit and delete; rows from before this migration are
--- filled in by MessageTerms.Backfill from message_terms_backfill's mark downwards.
+-- 64 bits, set by the prefixes of all its words (MessageTerms.Bits), so a query's other words
+-- are checked on the posting itself before any message is read.
 CREATE TABLE message_terms (
   term VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   message_id BIGINT NOT NULL,
@@ -17,14 +15,15 @@ CREATE TABLE message_terms (
   PRIMARY KEY (term, message_id)
 ) ENGINE=InnoDB;
 
--- One row while older messages are still to be indexed: every message below `below` (and not
--- deleted) still needs its postings. Gone once the backfill is done.
-CREATE TABLE message_terms_backfill (
-  id TINYINT NOT NULL PRIMARY KEY,
-  below BIGINT NOT NULL
-) ENGINE=InnoDB;
+-- The postings are written behind the send, not in it: every message is stored unindexed (the
+-- column's default, so a send's SQL does not change and pays one index entry), and MessageIndexer
+-- writes the postings of the flagged messages in batches and clears the flag in the same
+-- transaction. Search reads the caller's flagged messages itself (ix_messages_unindexed holds the
+-- primary key after the flag, so that is one range per conversation). Messages stored before this
+-- migration start flagged too, and are indexed the same way.
+ALTER TABLE messages ADD COLUMN unindexed TINYINT NULL DEFAULT 1;
 
-INSERT INTO message_terms_backfill (id, below) SELECT 1, COALESCE(MAX(id), 0) + 1 FROM messages;
+CREATE INDEX ix_messages_unindexed ON messages (unindexed);
 
 -- Its upkeep cost every send, and nothing reads it any more.
 DROP INDEX ft_messages_body ON messages;

@@ -1,4 +1,5 @@
 using Dapper;
+using Microsoft.Extensions.Options;
 using MySqlConnector;
 
 namespace Messenger.Features.Messages;
@@ -6,17 +7,17 @@ namespace Messenger.Features.Messages;
 /// <summary>
 /// The search index's postings of a message (table message_terms, see migration 0014): one row
 /// per distinct word of its body as the index holds words (SearchMessages.Words.Indexed: folded,
-/// 3-84 characters, no stop word), each carrying the message's conversation and signature. Send,
-/// edit and delete write them in the message's own transaction, so search finds exactly what is
-/// committed; Backfill indexes what was stored before the table existed.
+/// 3-84 characters, no stop word), each carrying the message's conversation and signature. They
+/// are written behind the send, off its path: a message is stored flagged unindexed, and
+/// IndexAsync (run by MessageIndexer) writes the postings of flagged messages and clears the flag
+/// in one transaction. An edit flags its message again, a delete clears the flag; both remove the
+/// postings of the body the message had. Search reads the caller's flagged messages itself, so
+/// it finds a message from the moment it is committed, indexed yet or not.
 /// </summary>
 public static class MessageTerms
 {
-    /// <summary>The body's words and its signature; <c>Json</c> is the array the SQL below reads with JSON_TABLE.</summary>
-    public sealed record Postings(IReadOnlyList<string> Terms, ulong Signature)
-    {
-        public string Json => System.Text.Json.JsonSerializer.Serialize(Terms);
-    }
+    /// <summary>The body's words and its signature.</summary>
+    public sealed record Postings(IReadOnlyList<string> Terms, ulong Signature);
 
     public static Postings Of(string body)
     {
@@ -49,103 +50,85 @@ public static class MessageTerms
         return hash;
     }
 
-    /// <summary>@Terms (Postings.Json) as rows of one column, term; MySQL 8 and MariaDB both read it.</summary>
-    private const string TermRows = "JSON_TABLE(@Terms, '$[*]' COLUMNS (term VARCHAR(255) PATH '$')) AS j";
-
-    /// <summary>
-    /// A send's postings, right after the message's INSERT (or its attachments'), guarded like the
-    /// attachments: LAST_INSERT_ID() is the new message only if the statement before wrote rows.
-    /// Takes @Terms and @Signature; left out of the batch for a body without words.
-    /// </summary>
-    public const string AfterSendSql = $"""
-        INSERT INTO message_terms (term, message_id, conversation_id, signature)
-        SELECT j.term, m.id, m.conversation_id, @Signature FROM messages m, {TermRows} WHERE m.id = LAST_INSERT_ID() AND ROW_COUNT() > 0;
-        """;
-
-    /// <summary>An edit's or a delete's: the postings of the body it had (@OldTerms) go.</summary>
+    /// <summary>An edit's or a delete's: the postings of the body the message had (@OldTerms) go.</summary>
     public const string RemoveSql = "DELETE FROM message_terms WHERE term IN @OldTerms AND message_id = @Id;";
 
-    /// <summary>An edit's: the postings of the new body (@Terms, @Signature) of message @Id in @ConversationId.</summary>
-    public const string AddSql = $"""
-        INSERT INTO message_terms (term, message_id, conversation_id, signature) SELECT j.term, @Id, @ConversationId, @Signature FROM {TermRows};
+    /// <summary>Messages one IndexAsync takes: about 8,000 postings in one INSERT.</summary>
+    public const int Batch = 1000;
+
+    // Read committed, so the locking read takes no gap locks: a send storing a flagged message
+    // beside the ones locked here never waits for this batch. SKIP LOCKED leaves a message an edit
+    // or delete holds (it is taken next time, as it is then), and lets instances share the work.
+    private const string FlaggedSql = """
+        SELECT id, conversation_id, body, deleted_at FROM messages FORCE INDEX (ix_messages_unindexed)
+        WHERE unindexed = 1 LIMIT @Take FOR UPDATE SKIP LOCKED
         """;
 
-    private const int BackfillBatch = 1000;
+    private const string ClearSql = "UPDATE messages SET unindexed = NULL WHERE id IN @Ids";
 
-    private const string MarkSql = "SELECT below FROM message_terms_backfill WHERE id = 1 FOR UPDATE";
-
-    // Share-locked, so an edit or delete of one of them waits for this batch and then replaces
-    // the postings written here; one that came first is read as it now is.
-    private const string OlderSql = """
-        SELECT id, conversation_id, body FROM messages FORCE INDEX (ux_messages_id)
-        WHERE id < @Below AND deleted_at IS NULL ORDER BY id DESC LIMIT @Take LOCK IN SHARE MODE
-        """;
-
-    private sealed record Older(long Id, long ConversationId, string Body);
+    private sealed record Flagged(long Id, long ConversationId, string Body, DateTime? DeletedAt);
 
     /// <summary>
-    /// Writes the postings of messages stored without them, in statements of a few thousand rows;
-    /// postings already there stay as they are. For the backfill, and for benchmarks and tests
-    /// that store messages straight into the table.
+    /// Indexes up to Batch flagged messages (deleted ones just lose the flag) in one transaction;
+    /// returns how many it took, so a caller goes on while that is a whole batch.
     /// </summary>
-    public static void Write(MySqlConnection connection, MySqlTransaction? transaction, IEnumerable<(long Id, long ConversationId, string Body)> messages)
+    public static async Task<int> IndexAsync(MySqlConnection connection, CancellationToken cancellationToken)
     {
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken);
+        var flagged = (await connection.QueryAsync<Flagged>(new CommandDefinition(FlaggedSql, new { Take = Batch }, transaction,
+            cancellationToken: cancellationToken))).AsList();
+        if (flagged.Count == 0)
+            return 0;
         var rows = new List<string>();
         var parameters = new DynamicParameters();
-        void Flush()
+        foreach (var message in flagged.Where(m => m.DeletedAt is null))
         {
-            if (rows.Count > 0)
-                connection.Execute("INSERT INTO message_terms (term, message_id, conversation_id, signature) VALUES " + string.Join(',', rows) +
-                                   " ON DUPLICATE KEY UPDATE signature = signature", parameters, transaction, commandTimeout: 600);
-            rows.Clear();
-            parameters = new DynamicParameters();
-        }
-        foreach (var (id, conversationId, body) in messages)
-        {
-            var postings = Of(body);
+            var postings = Of(message.Body);
             foreach (var term in postings.Terms)
             {
                 parameters.Add($"T{rows.Count}", term);
-                rows.Add($"(@T{rows.Count}, {id}, {conversationId}, {postings.Signature})");
+                rows.Add($"(@T{rows.Count}, {message.Id}, {message.ConversationId}, {postings.Signature})");
             }
-            if (rows.Count >= 5000)
-                Flush();
         }
-        Flush();
+        // A posting already there is left as it is (edits and deletes remove what they replace, so
+        // none is expected): one odd row must not stop every batch after it.
+        if (rows.Count > 0)
+            await connection.ExecuteAsync(new CommandDefinition("INSERT INTO message_terms (term, message_id, conversation_id, signature) VALUES " +
+                string.Join(',', rows) + " ON DUPLICATE KEY UPDATE signature = signature", parameters, transaction,
+                cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(ClearSql, new { Ids = flagged.Select(m => m.Id) }, transaction,
+            cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return flagged.Count;
     }
+}
 
-    /// <summary>
-    /// Indexes the messages stored before migration 0014, newest first, a thousand per transaction
-    /// (about 8,000 postings), moving message_terms_backfill's mark down with each and dropping it
-    /// at the end; returns at once when there is no mark. Runs at start, after the migrations and
-    /// before the service takes requests (about a minute per million messages). Instances starting
-    /// together take turns on the mark's lock; one stopped midway leaves the mark where it got to.
-    /// </summary>
-    public static void Backfill(string connectionString, ILogger logger)
+/// <summary>
+/// Indexes flagged messages every Search:IndexIntervalMilliseconds (0: never, for tests that
+/// index explicitly), a batch after another until none is left. Every instance runs one.
+/// </summary>
+public sealed class MessageIndexer(MySqlDataSource db, IOptions<SearchMessages.SearchOptions> options, ILogger<MessageIndexer> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var connection = new MySqlConnection(connectionString);
-        connection.Open();
-        var indexed = 0;
-        while (true)
+        if (options.Value.IndexIntervalMilliseconds == 0)
+            return;
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.IndexIntervalMilliseconds));
+        while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            using var transaction = connection.BeginTransaction();
-            if (connection.QuerySingleOrDefault<long?>(MarkSql, transaction: transaction) is not { } below)
-                return;
-            var older = connection.Query<Older>(OlderSql, new { Below = below, Take = BackfillBatch }, transaction).AsList();
-            Write(connection, transaction, older.Select(m => (m.Id, m.ConversationId, m.Body)));
-            connection.Execute(older.Count < BackfillBatch
-                ? "DELETE FROM message_terms_backfill WHERE id = 1"
-                : "UPDATE message_terms_backfill SET below = @Below WHERE id = 1", new { Below = older.Count == 0 ? 0 : older[^1].Id }, transaction);
-            transaction.Commit();
-            indexed += older.Count;
-            if (older.Count < BackfillBatch)
+            try
             {
-                if (indexed > 0)
-                    logger.LogInformation("Search index: indexed {Count} older messages; done", indexed);
-                return;
+                await using var connection = await db.OpenConnectionAsync(stoppingToken);
+                while (await MessageTerms.IndexAsync(connection, stoppingToken) == MessageTerms.Batch)
+                {
+                }
             }
-            if (indexed % 100_000 == 0)
-                logger.LogInformation("Search index: indexed {Count} older messages, continuing below id {Below}", indexed, older[^1].Id);
+            catch (MySqlException e)
+            {
+                // The database is down or busy: flagged messages wait (search still finds them).
+                logger.LogWarning("Search indexing stopped early: {Reason}", e.Message);
+            }
         }
     }
 }

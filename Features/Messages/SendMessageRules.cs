@@ -53,8 +53,8 @@ public static class SendMessageRules
         SELECT {FilesAccess.InfoColumns} FROM files f WHERE f.id IN @FileIds AND f.owner_id = @SenderId ORDER BY f.id LOCK IN SHARE MODE;
         """;
 
-    /// <summary>Where a send's batch adds the attachments and the search postings: right after the message's INSERT, before its closing SELECT.</summary>
-    public const string AttachSlot = "/* attachments, postings */";
+    /// <summary>Where a send's batch adds the attachments: right after the message's INSERT, before its closing SELECT.</summary>
+    public const string AttachSlot = "/* attachments */";
 
     /// <summary>Where a send's closing SELECT, over <c>conversations c</c>, names the replied-to message's columns.</summary>
     public const string ReplyToSlot = "/* reply-to columns */";
@@ -83,51 +83,43 @@ public static class SendMessageRules
         "NULLIF(c.id, c.id) AS reply_to_sender_id, CAST(NULL AS CHAR(200)) AS reply_to_body, CAST(NULL AS DATETIME(3)) AS reply_to_deleted_at";
 
     /// <summary>
-    /// A send's batch in the eight forms a send takes, made once from one text holding AttachSlot
+    /// A send's batch in the four forms a send takes, made once from one text holding AttachSlot
     /// and ReplyToSlot (measured on MariaDB 10.11, the reply subqueries cost a plain send 30-55 µs
     /// of database CPU even with a null @ReplyToId). With files the transaction began with their
-    /// lock. A body without a word to index has no postings' INSERT. A reply's batch stops short
-    /// of COMMIT: it commits only once the replied-to message turned out to be one of this conversation.
+    /// lock. A reply's batch stops short of COMMIT: it commits only once the replied-to message
+    /// turned out to be one of this conversation.
     /// </summary>
     public sealed class SendStatements(string sql)
     {
-        private readonly string[] _forms = Enumerable.Range(0, 8).Select(form => Form(sql, (form & 4) != 0, (form & 2) != 0, (form & 1) != 0)).ToArray();
+        private readonly string[] _forms = [Form(sql, false, false), Form(sql, false, true), Form(sql, true, false), Form(sql, true, true)];
 
-        private static string Form(string sql, bool files, bool postings, bool reply) =>
+        private static string Form(string sql, bool files, bool reply) =>
             (files ? "" : InlineTransaction.Begin + "\n") +
-            sql.Replace(AttachSlot, (files ? AttachSql + "\n" : "") + (postings ? MessageTerms.AfterSendSql : ""))
-                .Replace(ReplyToSlot, reply ? ReplyToColumns : NoReplyToColumns) +
+            sql.Replace(AttachSlot, files ? AttachSql : "").Replace(ReplyToSlot, reply ? ReplyToColumns : NoReplyToColumns) +
             (reply ? "" : "\nCOMMIT;");
 
-        public string For(ISendMessageCommand command, MessageTerms.Postings postings) =>
-            _forms[(command.AttachmentIds is { Count: > 0 } ? 4 : 0) + (postings.Terms.Count > 0 ? 2 : 0) + (command.ReplyToId is null ? 0 : 1)];
+        public string For(ISendMessageCommand command) => _forms[(command.AttachmentIds is { Count: > 0 } ? 2 : 0) + (command.ReplyToId is null ? 0 : 1)];
     }
 
     /// <summary>
     /// What the closing SELECT reads back. <c>Stored</c> is ROW_COUNT() of the statement before it:
-    /// the postings' INSERT, the message's or the attachments' (each at least one row whenever the
-    /// message was written: postings are left out when there are none, and every file was
-    /// checked); 0 when the UPDATE found no row to move.
+    /// the message's INSERT, or the attachments' (at least one row whenever the message was
+    /// written, since every file was checked); 0 when the UPDATE found no row to move.
     /// </summary>
     private sealed record Written(long Stored, long Id, long Version, long? ReplyToSenderId, string? ReplyToBody, DateTime? ReplyToDeletedAt);
 
     /// <summary>
-    /// Runs the slice's batch for the draft, with its search postings (@Terms, @Signature) added to
-    /// the slice's parameters. Returns the stored message, an earlier send of the same message
-    /// (which is not announced again), or null when the sender may not send here (nothing was
-    /// written; the slice tells 403 from 404).
+    /// Runs the slice's batch for the draft. Returns the stored message, an earlier send of the
+    /// same message (which is not announced again), or null when the sender may not send here
+    /// (nothing was written; the slice tells 403 from 404).
     /// </summary>
     public static async Task<(Message Message, bool IsNew)?> WriteAsync(this MySqlConnection connection, InlineTransaction transaction,
         SendStatements statements, ISendMessageCommand command, Message draft, object parameters, CancellationToken cancellationToken)
     {
-        var postings = MessageTerms.Of(draft.Body);
-        var withPostings = new DynamicParameters(parameters);
-        withPostings.Add("Terms", postings.Json);
-        withPostings.Add("Signature", postings.Signature);
         Written? written;
         try
         {
-            written = await connection.QuerySingleOrDefaultAsync<Written>(new CommandDefinition(statements.For(command, postings), withPostings,
+            written = await connection.QuerySingleOrDefaultAsync<Written>(new CommandDefinition(statements.For(command), parameters,
                 cancellationToken: cancellationToken));
         }
         catch (MySqlException e) when (e.IsDuplicateKey() && draft.ClientMessageId is not null)

@@ -25,8 +25,6 @@ public static class DatabaseSetup
         var dataSource = app.Services.GetRequiredService<MySqlDataSource>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Migrations");
         MySqlMigrations.Apply(dataSource.ConnectionString, logger);
-        // Data a migration's SQL cannot write: search postings need the service's word rules.
-        Features.Messages.MessageTerms.Backfill(dataSource.ConnectionString, logger);
         return app;
     }
 

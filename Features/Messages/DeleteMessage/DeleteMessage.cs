@@ -43,7 +43,7 @@ public static class DeleteMessage
         // A tombstone: the row keeps its id and times so history stays in order; text, files, the
         // reply's link, the reactions and the search postings go. Replies to it keep theirs and show it deleted.
         private const string TombstoneSql = $"""
-            UPDATE messages SET body = '', deleted_at = @Now, version = @Version, reply_to_id = NULL WHERE id = @MessageId;
+            UPDATE messages SET body = '', deleted_at = @Now, version = @Version, reply_to_id = NULL, unindexed = NULL WHERE id = @MessageId;
             {MessageTerms.RemoveSql}
             DELETE FROM message_attachments WHERE message_id = @MessageId;
             DELETE FROM message_reactions WHERE message_id = @MessageId;

@@ -45,10 +45,10 @@ public static class EditMessage
             {MessagesAccess.DetailsSql}
             """;
 
+        // The new body is indexed behind the edit, as a sent one is (MessageTerms).
         private const string EditSql = $"""
-            UPDATE messages SET body = @Body, edited_at = @EditedAt, version = @Version WHERE id = @Id;
+            UPDATE messages SET body = @Body, edited_at = @EditedAt, version = @Version, unindexed = 1 WHERE id = @Id;
             {MessageTerms.RemoveSql}
-            {MessageTerms.AddSql}
             UPDATE conversations SET version = @Version WHERE id = @ConversationId;
             COMMIT;
             """;
@@ -88,11 +88,10 @@ public static class EditMessage
                 throw new ConflictException($"message {command.MessageId} was deleted");
 
             var message = row.ToMessage(details) with { Body = command.Body!.Trim(), EditedAt = time.UtcNowMs(), Version = conversation.Version + 1 };
-            var postings = MessageTerms.Of(message.Body);
             await connection.ExecuteAsync(new CommandDefinition(EditSql, new
             {
                 message.Id, message.Body, message.EditedAt, message.Version, ConversationId = conversation.Id,
-                OldTerms = MessageTerms.Of(row.Body).Terms, Terms = postings.Json, postings.Signature,
+                OldTerms = MessageTerms.Of(row.Body).Terms,
             }, cancellationToken: cancellationToken));
             transaction.Committed();
             return message;

@@ -21,6 +21,9 @@ public sealed class SearchOptions
 
     /// <summary>The recent scan's row budget: about 1 ms of database time per thousand rows and word on the development machine.</summary>
     public int ScanRows { get; set; } = 8000;
+
+    /// <summary>How often MessageIndexer looks for messages to index (0: never).</summary>
+    public int IndexIntervalMilliseconds { get; set; } = 100;
 }
 
 public static class SearchSetup
@@ -28,7 +31,10 @@ public static class SearchSetup
     public static IServiceCollection AddMessageSearch(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<SearchOptions>().Bind(configuration.GetSection(SearchOptions.Section))
-            .Validate(o => o.ScanRows > 0, $"{SearchOptions.Section}:ScanRows must be positive").ValidateOnStart();
+            .Validate(o => o.ScanRows > 0, $"{SearchOptions.Section}:ScanRows must be positive")
+            .Validate(o => o.IndexIntervalMilliseconds >= 0, $"{SearchOptions.Section}:IndexIntervalMilliseconds must not be negative")
+            .ValidateOnStart();
+        services.AddHostedService<MessageIndexer>();
         return services;
     }
 }
@@ -132,7 +138,8 @@ public static partial class SearchMessages
     /// rows, newest first from before, each checked here. Its cost is what it reads, whichever
     /// words are asked and whatever everyone else wrote, so it fills a page of frequent words in a
     /// few thousand rows and searches a small conversation whole. Then, only when that did not fill
-    /// the page, the word index (MessageTerms) below the lowest id the scan examined: the newest
+    /// the page, the word index (MessageTerms) below the lowest id the scan examined, with the
+    /// caller's messages there that are not indexed yet read and checked here: the newest
     /// postings of the query's rarest word in the caller's conversations, a backward read of its
     /// key that stops at the page, with the other words checked first on each posting's signature
     /// and then on the few messages it lets through. Both parts take words from Words.Indexed and
@@ -199,6 +206,14 @@ public static partial class SearchMessages
 
         private const string BodiesSql = "SELECT id, body FROM messages WHERE id IN @Ids";
 
+        // The caller's messages below @Before that MessageIndexer has not indexed yet: a moment's
+        // sends, normally. ix_messages_unindexed holds the primary key after the flag, so this is
+        // one range per conversation.
+        private const string UnindexedSql = """
+            SELECT m.id, m.body FROM messages m FORCE INDEX (ix_messages_unindexed)
+            WHERE m.unindexed = 1 AND m.conversation_id IN @ConversationIds AND m.id < @Before AND m.deleted_at IS NULL
+            """;
+
         /// <summary>Postings a round of a query of several words reads at first and at most.</summary>
         private const int MinBatch = 200, MaxBatch = 12800;
 
@@ -258,7 +273,14 @@ public static partial class SearchMessages
             var scan = await ScanAsync(connection, conversationIds, words, high, take, cancellationToken);
             var found = scan.Found;
             if (found.Count < take && scan.Floor > 1)
-                found.AddRange(await IndexedAsync(connection, words, scan.Hits, conversationIds, scan.Floor, take - found.Count, cancellationToken));
+            {
+                // Below the scan, the messages not indexed yet are read first: one indexed between
+                // the two reads is then found by the index.
+                var unindexed = (await connection.QueryAsync<Scanned>(new CommandDefinition(UnindexedSql, new { ConversationIds = conversationIds, Before = scan.Floor },
+                    cancellationToken: cancellationToken))).Where(r => words.FoundIn(r.Body!).All(x => x)).Select(r => r.Id).ToList();
+                var indexed = await IndexedAsync(connection, words, scan.Hits, conversationIds, scan.Floor, take - found.Count, cancellationToken);
+                found.AddRange(unindexed.Concat(indexed).Distinct().OrderByDescending(id => id).Take(take - found.Count));
+            }
 
             var page = found.Take(query.Limit).ToList();
             var rows = page.Count == 0

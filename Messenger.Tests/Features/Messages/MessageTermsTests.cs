@@ -1,113 +1,157 @@
+using Dapper;
 using Messenger.Features.Messages;
 using Messenger.Features.Messages.DeleteMessage;
 using Messenger.Features.Messages.EditMessage;
 using Messenger.Features.Messages.SearchMessages;
 using Messenger.Features.Messages.SendDirectMessage;
 using Messenger.Features.Messages.SendRoomMessage;
-using Messenger.Infrastructure.Errors;
-using Microsoft.Extensions.Logging.Abstractions;
+using MySqlConnector;
+using static Messenger.Tests.StorageTesting;
 using static Messenger.Tests.Testing;
 
 namespace Messenger.Tests.Features.Messages;
 
 /// <summary>
-/// The word index search reads below its recent scan (message_terms): what send, edit, delete
-/// and the backfill write, and the index's own paths. Cases that search put the message below
-/// the scan (SearchScanRows filler messages after it), so the index alone can find it.
+/// The word index search reads below its recent scan (message_terms), written behind the send by
+/// MessageTerms.IndexAsync (the tests run it where MessageIndexer would), and the index's own
+/// paths. Cases that search put the message below the scan (SearchScanRows filler messages after
+/// it), so only the index, or the read of what is not indexed yet, can find it.
 /// </summary>
 public sealed class MessageTermsTests : TestBase
 {
     private static Task<IReadOnlyList<string>> TermsOfAsync(long messageId) =>
         QueryAsync<string>("SELECT term FROM message_terms WHERE message_id = @MessageId ORDER BY term", new { MessageId = messageId });
 
+    private static Task<bool> FlaggedAsync(long messageId) =>
+        QuerySingleAsync<bool>("SELECT unindexed IS NOT NULL FROM messages WHERE id = @MessageId", new { MessageId = messageId });
+
     private static async Task<long[]> SearchAsync(long userId, string text, int limit = 50) =>
         (await SendAsync(new SearchMessages.Query(userId, text, null, null, null, limit))).Items.Select(m => m.Id).ToArray();
+
+    private static Task<Message> SendDirectAsync(long from, long to, string body) =>
+        SendAsync(new SendDirectMessage.Command(from, to, body, null, null));
 
     private static Task BuryAsync(long from, long to) =>
         SeedDirectMessagesAsync(from, to, SearchScanRows + 10, i => $"nothing to see {i}");
 
     [Test]
-    public async Task A_sent_message_has_a_posting_for_each_indexed_word_folded_once_each()
+    public async Task Indexing_writes_a_posting_for_each_indexed_word_folded_once_each_and_clears_the_flag()
     {
         var (alice, bob) = await FriendsAsync("alice", "bob");
         var room = await CreateRoomAsync(alice, "general");
-
-        var direct = await SendAsync(new SendDirectMessage.Command(alice.User.Id, bob.User.Id, "Café, CAFÉ and the ok tea-time", null, null));
+        var direct = await SendDirectAsync(alice.User.Id, bob.User.Id, "Café, CAFÉ and the ok tea-time");
         var inRoom = await SendAsync(new SendRoomMessage.Command(alice.User.Id, room.Id, "Straße straße", null, null));
-        var wordless = await SendAsync(new SendDirectMessage.Command(alice.User.Id, bob.User.Id, "ok, ja :)", null, null));
+        var wordless = await SendDirectAsync(alice.User.Id, bob.User.Id, "ok, ja :)");
+        Assert.That(await FlaggedAsync(direct.Id), Is.True, "sending writes no posting");
+        Assert.That(await CountAsync("message_terms"), Is.Zero);
+
+        await IndexMessagesAsync();
 
         Assert.That(await TermsOfAsync(direct.Id), Is.EqualTo(new[] { "and", "cafe", "tea", "time" }), "the and ok are a stop word and short");
         Assert.That(await TermsOfAsync(inRoom.Id), Is.EqualTo(new[] { "strasse" }));
-        Assert.That(await TermsOfAsync(wordless.Id), Is.Empty, "stored all the same");
+        Assert.That(await TermsOfAsync(wordless.Id), Is.Empty);
+        Assert.That(await QuerySingleAsync<long>("SELECT COUNT(*) FROM messages WHERE unindexed IS NOT NULL"), Is.Zero);
         Assert.That(await QuerySingleAsync<long>(
             "SELECT COUNT(*) FROM message_terms t JOIN messages m ON m.id = t.message_id AND m.conversation_id = t.conversation_id"),
             Is.EqualTo(5), "every posting names its message's conversation");
     }
 
     [Test]
-    public async Task A_refused_send_on_a_connection_that_just_stored_a_message_writes_no_posting()
+    public async Task A_message_not_indexed_yet_is_found_below_the_scan_beside_indexed_ones()
     {
         var (alice, bob) = await FriendsAsync("alice", "bob");
-        var mine = await CreateRoomAsync(bob, "Mine");
-        var theirs = await CreateRoomAsync(alice, "Theirs");
-        // The pooled connection that stored this message still holds its id as LAST_INSERT_ID().
-        var stored = await SendAsync(new SendRoomMessage.Command(bob.User.Id, mine.Id, "marmalade toast", null, null));
+        var indexed = await SendDirectAsync(alice.User.Id, bob.User.Id, "marmalade on toast");
+        await IndexMessagesAsync();
+        var flagged = await SendDirectAsync(alice.User.Id, bob.User.Id, "more marmalade");
+        await BuryAsync(bob.User.Id, alice.User.Id);
 
-        Assert.ThrowsAsync<ForbiddenException>(() => SendAsync(new SendRoomMessage.Command(bob.User.Id, theirs.Id, "sneaky marmalade", null, null)));
-
-        Assert.That(await QueryAsync<string>("SELECT term FROM message_terms ORDER BY term"), Is.EqualTo(new[] { "marmalade", "toast" }));
-        Assert.That(await TermsOfAsync(stored.Id), Is.EqualTo(new[] { "marmalade", "toast" }));
+        Assert.That(await SearchAsync(bob.User.Id, "marmalade"), Is.EqualTo(new[] { flagged.Id, indexed.Id }));
+        Assert.That(await SearchAsync(bob.User.Id, "marmalade", limit: 1), Is.EqualTo(new[] { flagged.Id }));
+        Assert.That(await TermsOfAsync(flagged.Id), Is.Empty, "found without its postings");
     }
 
     [Test]
-    public async Task An_edit_replaces_the_words_search_finds()
+    public async Task An_edit_replaces_the_words_search_finds_before_and_after_it_is_indexed()
     {
         var (alice, bob) = await FriendsAsync("alice", "bob");
-        var sent = await SendAsync(new SendDirectMessage.Command(alice.User.Id, bob.User.Id, "marmalade on toast", null, null));
+        var sent = await SendDirectAsync(alice.User.Id, bob.User.Id, "marmalade on toast");
         await BuryAsync(bob.User.Id, alice.User.Id);
+        await IndexMessagesAsync();
 
         await SendAsync(new EditMessage.Command(alice.User.Id, sent.Id, "porridge on toast"));
 
-        Assert.That(await SearchAsync(bob.User.Id, "marmalade"), Is.Empty);
-        Assert.That(await SearchAsync(bob.User.Id, "porridge"), Is.EqualTo(new[] { sent.Id }));
-        Assert.That(await SearchAsync(bob.User.Id, "toast"), Is.EqualTo(new[] { sent.Id }));
+        Assert.That(await TermsOfAsync(sent.Id), Is.Empty, "the old body's postings went with the edit");
+        foreach (var indexed in new[] { false, true })
+        {
+            if (indexed)
+                await IndexMessagesAsync();
+            Assert.That(await SearchAsync(bob.User.Id, "marmalade"), Is.Empty, $"indexed {indexed}");
+            Assert.That(await SearchAsync(bob.User.Id, "porridge"), Is.EqualTo(new[] { sent.Id }), $"indexed {indexed}");
+        }
         Assert.That(await TermsOfAsync(sent.Id), Is.EqualTo(new[] { "porridge", "toast" }));
     }
 
     [Test]
-    public async Task A_deleted_message_leaves_no_posting()
+    public async Task A_deleted_message_leaves_no_posting_and_no_flag_indexed_or_not()
     {
         var (alice, bob) = await FriendsAsync("alice", "bob");
-        var sent = await SendAsync(new SendDirectMessage.Command(alice.User.Id, bob.User.Id, "marmalade on toast", null, null));
+        var indexed = await SendDirectAsync(alice.User.Id, bob.User.Id, "marmalade on toast");
+        await IndexMessagesAsync();
+        var flagged = await SendDirectAsync(alice.User.Id, bob.User.Id, "more marmalade");
         await BuryAsync(bob.User.Id, alice.User.Id);
 
-        await SendAsync(new DeleteMessage.Command(alice.User.Id, sent.Id));
+        await SendAsync(new DeleteMessage.Command(alice.User.Id, indexed.Id));
+        await SendAsync(new DeleteMessage.Command(alice.User.Id, flagged.Id));
 
-        Assert.That(await TermsOfAsync(sent.Id), Is.Empty);
+        Assert.That(await TermsOfAsync(indexed.Id), Is.Empty);
+        Assert.That(await FlaggedAsync(flagged.Id), Is.False);
         Assert.That(await SearchAsync(bob.User.Id, "marmalade"), Is.Empty);
     }
 
     [Test]
-    public async Task The_backfill_indexes_messages_stored_before_the_index_then_ends()
+    public async Task Messages_stored_before_the_index_are_indexed_in_batches()
     {
         var (alice, bob) = await FriendsAsync("alice", "bob");
-        var sent = await SendAsync(new SendDirectMessage.Command(alice.User.Id, bob.User.Id, "marmalade on toast", null, null));
-        var deleted = await SendAsync(new SendDirectMessage.Command(alice.User.Id, bob.User.Id, "deleted marmalade", null, null));
-        await SendAsync(new DeleteMessage.Command(alice.User.Id, deleted.Id));
-        await BuryAsync(bob.User.Id, alice.User.Id);
-        // As migration 0014 found them: no postings, and the mark above every message.
-        await ExecuteAsync("DELETE FROM message_terms");
-        await ExecuteAsync("INSERT INTO message_terms_backfill (id, below) SELECT 1, MAX(id) + 1 FROM messages");
-        Assert.That(await SearchAsync(bob.User.Id, "marmalade"), Is.Empty, "not found before the backfill");
+        // Straight into the table, as messages from before migration 0014 were: flagged by default.
+        var ids = await SeedDirectMessagesAsync(alice.User.Id, bob.User.Id, MessageTerms.Batch + 20, i => $"marmalade {i}");
+        await SendAsync(new DeleteMessage.Command(alice.User.Id, ids[0]));
+        await using var db = new MySqlConnection(ConnectionString);
+        await db.OpenAsync();
 
-        MessageTerms.Backfill(ConnectionString, NullLogger.Instance);
+        Assert.That(await MessageTerms.IndexAsync(db, CancellationToken.None), Is.EqualTo(MessageTerms.Batch));
+        Assert.That(await MessageTerms.IndexAsync(db, CancellationToken.None), Is.EqualTo(19), "the rest, less the deleted one");
+        Assert.That(await MessageTerms.IndexAsync(db, CancellationToken.None), Is.Zero);
 
-        Assert.That(await SearchAsync(bob.User.Id, "marmalade"), Is.EqualTo(new[] { sent.Id }));
-        Assert.That(await TermsOfAsync(sent.Id), Is.EqualTo(new[] { "marmalade", "toast" }));
-        Assert.That(await TermsOfAsync(deleted.Id), Is.Empty);
-        Assert.That(await QuerySingleAsync<long>("SELECT COUNT(*) FROM message_terms_backfill"), Is.Zero, "done: the mark is gone");
-        Assert.That(await QuerySingleAsync<long>("SELECT COUNT(DISTINCT message_id) FROM message_terms"),
-            Is.EqualTo(await QuerySingleAsync<long>("SELECT COUNT(*) FROM messages WHERE deleted_at IS NULL")));
+        Assert.That(await QuerySingleAsync<long>("SELECT COUNT(DISTINCT message_id) FROM message_terms WHERE term = 'marmalade'"),
+            Is.EqualTo(MessageTerms.Batch + 19));
+        Assert.That((await SearchAsync(bob.User.Id, "marmalade", limit: 100)).Length, Is.EqualTo(100));
+    }
+
+    [Test]
+    public async Task Indexing_passes_over_a_message_an_edit_holds_and_a_send_never_waits_for_it()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        var held = await SendDirectAsync(alice.User.Id, bob.User.Id, "marmalade on toast");
+        var free = await SendDirectAsync(alice.User.Id, bob.User.Id, "porridge");
+        await using var editor = new MySqlConnection(ConnectionString);
+        await editor.OpenAsync();
+        await using var edit = await editor.BeginTransactionAsync();
+        await editor.ExecuteAsync("SELECT id FROM messages WHERE id = @Id FOR UPDATE", new { held.Id }, edit);
+        await using var indexer = new MySqlConnection(ConnectionString);
+        await indexer.OpenAsync();
+        // An indexing batch left open, as IndexAsync reads: read committed, so it locks no gaps.
+        await using var batch = await indexer.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted);
+        var taken = await indexer.QueryAsync<long>(
+            "SELECT id FROM messages FORCE INDEX (ix_messages_unindexed) WHERE unindexed = 1 LIMIT 1000 FOR UPDATE SKIP LOCKED", transaction: batch);
+
+        Assert.That(taken, Is.EqualTo(new[] { free.Id }), "the held message is left for a later batch");
+        var send = SendDirectAsync(bob.User.Id, alice.User.Id, "sent meanwhile");
+        Assert.That(await Task.WhenAny(send, Task.Delay(TimeSpan.FromSeconds(10))), Is.SameAs(send), "the send did not wait for the batch");
+        await batch.RollbackAsync();
+        await edit.RollbackAsync();
+
+        await IndexMessagesAsync();
+        Assert.That(await TermsOfAsync(held.Id), Is.EqualTo(new[] { "marmalade", "toast" }));
     }
 
     [Test]
@@ -129,9 +173,10 @@ public sealed class MessageTermsTests : TestBase
         var lookalike = Enumerable.Range(0, 1_000_000)
             .Select(i => new string(Enumerable.Range(0, 5).Select(d => (char)('a' + i / (int)Math.Pow(26, d) % 26)).ToArray()))
             .First(w => (MessageTerms.Bits(w) & ~signature) == 0 && !other.Contains(w[..3]));
-        var wanted = await SendAsync(new SendDirectMessage.Command(alice.User.Id, bob.User.Id, $"marmalade {lookalike}", null, null));
-        await SendAsync(new SendDirectMessage.Command(alice.User.Id, bob.User.Id, other, null, null));
+        var wanted = await SendDirectAsync(alice.User.Id, bob.User.Id, $"marmalade {lookalike}");
+        await SendDirectAsync(alice.User.Id, bob.User.Id, other);
         await BuryAsync(bob.User.Id, alice.User.Id);
+        await IndexMessagesAsync();
 
         Assert.That(await SearchAsync(bob.User.Id, $"marmalade {lookalike}"), Is.EqualTo(new[] { wanted.Id }));
         Assert.That(await SearchAsync(bob.User.Id, $"marmalade {lookalike}", limit: 1), Is.EqualTo(new[] { wanted.Id }));
@@ -144,6 +189,7 @@ public sealed class MessageTermsTests : TestBase
         // More words starting with "zeb" than the index reads one by one: one range, sorted.
         var ids = await SeedDirectMessagesAsync(alice.User.Id, bob.User.Id, 30, i => $"zeb{(char)('a' + i % 26)}{i} here");
         await BuryAsync(bob.User.Id, alice.User.Id);
+        await IndexMessagesAsync();
 
         Assert.That(await SearchAsync(bob.User.Id, "zeb"), Is.EqualTo(ids.Reverse().ToArray()));
         Assert.That(await SearchAsync(bob.User.Id, "zeb", limit: 5), Is.EqualTo(ids.Reverse().Take(5).ToArray()));

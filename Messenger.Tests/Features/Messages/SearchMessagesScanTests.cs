@@ -8,7 +8,7 @@ namespace Messenger.Tests.Features.Messages;
 
 /// <summary>
 /// Search reads the newest Search:ScanRows messages itself (SearchScanRows here) and asks the
-/// word index only below them. Each case is built to go through one path or across both, and
+/// word index only below them (with the messages there not indexed yet, which it reads itself). Each case is built to go through one path or across both, and
 /// holds the answer to what search promises, worked out here over every message the caller can
 /// read (Reference).
 /// </summary>
@@ -42,18 +42,22 @@ public sealed class SearchMessagesScanTests : TestBase
     }
 
     /// <summary>
-    /// Search answers as the reference, at this limit and at the smallest ones: the
-    /// scan gives up on a word that does not promise a full page within its budget, so small
-    /// pages are the ones that run it across every message of a small test.
+    /// Search answers as the reference, at this limit and at the smallest ones (the scan gives up
+    /// on a word that does not promise a full page within its budget, so small pages are the ones
+    /// that run it across every message of a small test), before the messages are indexed (below
+    /// the scan, search reads them itself) and after.
     /// </summary>
     private static async Task AssertAsReferenceAsync(long userId, string text, long? before = null, int limit = 50)
     {
+        foreach (var indexed in new[] { false, true })
         foreach (var pageSize in new[] { 1, 2, limit }.Distinct())
         {
+            if (indexed)
+                await IndexMessagesAsync();
             var (ids, hasMore) = await SearchAsync(userId, text, before, pageSize);
             var (expected, expectedMore) = await ReferenceAsync(userId, text, before, pageSize);
-            Assert.That(ids, Is.EqualTo(expected), $"\"{text}\" before {before}, limit {pageSize}: the reference page");
-            Assert.That(hasMore, Is.EqualTo(expectedMore), $"\"{text}\" before {before}, limit {pageSize}: hasMore as the reference says");
+            Assert.That(ids, Is.EqualTo(expected), $"\"{text}\" before {before}, limit {pageSize}, indexed {indexed}: the reference page");
+            Assert.That(hasMore, Is.EqualTo(expectedMore), $"\"{text}\" before {before}, limit {pageSize}, indexed {indexed}: hasMore as the reference says");
         }
     }
 
