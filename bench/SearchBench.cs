@@ -99,6 +99,7 @@ public static class SearchBench
             await RunSqlAsync($"UPDATE conversations SET version = {perConversation}, message_count = {perConversation} WHERE id = {id}");
         // The word index's postings, as the service's indexer writes them behind the sends (it
         // runs too, and the two share the work).
+        Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true; // as the service sets Dapper up (DatabaseSetup)
         while (await MessageTerms.IndexAsync(db, CancellationToken.None) > 0)
         {
         }

@@ -60,13 +60,14 @@ public static class MessageTerms
     // beside the ones locked here never waits for this batch. SKIP LOCKED leaves a message an edit
     // or delete holds (it is taken next time, as it is then), and lets instances share the work.
     private const string FlaggedSql = """
-        SELECT id, conversation_id, body, deleted_at FROM messages FORCE INDEX (ix_messages_unindexed)
+        SELECT id, conversation_id, CASE WHEN deleted_at IS NULL THEN body END AS body FROM messages FORCE INDEX (ix_messages_unindexed)
         WHERE unindexed = 1 LIMIT @Take FOR UPDATE SKIP LOCKED
         """;
 
     private const string ClearSql = "UPDATE messages SET unindexed = NULL WHERE id IN @Ids";
 
-    private sealed record Flagged(long Id, long ConversationId, string Body, DateTime? DeletedAt);
+    /// <summary>A flagged message; no body when it is deleted (messages deleted before migration 0014 start flagged too).</summary>
+    private sealed record Flagged(long Id, long ConversationId, string? Body);
 
     /// <summary>
     /// Indexes up to Batch flagged messages (deleted ones just lose the flag) in one transaction;
@@ -81,9 +82,9 @@ public static class MessageTerms
             return 0;
         var rows = new List<string>();
         var parameters = new DynamicParameters();
-        foreach (var message in flagged.Where(m => m.DeletedAt is null))
+        foreach (var message in flagged.Where(m => m.Body is not null))
         {
-            var postings = Of(message.Body);
+            var postings = Of(message.Body!);
             foreach (var term in postings.Terms)
             {
                 parameters.Add($"T{rows.Count}", term);

@@ -138,12 +138,12 @@ public static partial class SearchMessages
     /// rows, newest first from before, each checked here. Its cost is what it reads, whichever
     /// words are asked and whatever everyone else wrote, so it fills a page of frequent words in a
     /// few thousand rows and searches a small conversation whole. Then, only when that did not fill
-    /// the page, the word index (MessageTerms) below the lowest id the scan examined, with the
-    /// caller's messages there that are not indexed yet read and checked here: the newest
-    /// postings of the query's rarest word in the caller's conversations, a backward read of its
-    /// key that stops at the page, with the other words checked first on each posting's signature
-    /// and then on the few messages it lets through. Both parts take words from Words.Indexed and
-    /// match them with Words.Finds, so the page is the one the index alone would give.
+    /// the page, below the lowest id the scan examined: the word index (MessageTerms), that is the
+    /// newest postings of the query's rarest word in the caller's conversations, a backward read
+    /// of its key that stops at the page, with the other words checked first on each posting's
+    /// signature and then on the few messages it lets through; and the caller's messages there
+    /// that are not indexed yet, read and checked here. Every part takes words from Words.Indexed
+    /// and matches them with Words.Finds, so the page is the one the definition gives.
     /// </summary>
     public sealed class Handler(MySqlDataSource db, IOptions<SearchOptions> options) : IRequestHandler<Query, SearchPage>
     {
@@ -493,9 +493,10 @@ public static partial class SearchMessages
                                  "in no message's index, so it matches nothing. Operators of any kind (quotes, +, -, *) are just separators. " +
                                  "Items are newest first (the one list in the API that is); before=<id of the last item> gives " +
                                  "the next page, and hasMore tells whether there is one. limit 1-100, default 50. The newest matches are " +
-                                 "found by reading your recent messages and older ones in the word index, which the send, edit and " +
-                                 "delete of a message update in their own transaction: a message is found from the moment it is " +
-                                 "sent, by the words it has now. A frequent word costs about what a rare one does. roomId: 404 for a " +
+                                 "found by reading your recent messages and older ones in the word index, which is written just " +
+                                 "behind each send and edit; messages not indexed yet are read directly, so a message is found " +
+                                 "from the moment it is sent, by the words it has now. A frequent word costs about what a rare " +
+                                 "one does. roomId: 404 for a " +
                                  "private room you cannot see, 403 for a room you can see but are not in (a public room, or one you " +
                                  "are only invited to). userId: 404 for an unknown user; no conversation yet gives no items. " +
                                  "Limited by RateLimits:Policies:Search.")
