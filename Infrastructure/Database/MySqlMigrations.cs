@@ -28,6 +28,9 @@ public static class MySqlMigrations
             .MySqlDatabase(journalSafe.ConnectionString)
             .WithScriptsEmbeddedInAssembly(Assembly.GetExecutingAssembly(), name => name.Contains(".Migrations."))
             .WithVariablesDisabled()
+            // A statement over a large table (an index built over every message) runs for as long
+            // as it needs: DbUp's default of 30 s would cut it off and fail the start.
+            .WithExecutionTimeout(TimeSpan.FromHours(1))
             .LogTo(logger)
             .Build();
 

@@ -42,6 +42,10 @@ public static class Problems
         MySqlException { InnerException: MySqlEndOfStreamException or IOException or SocketException } =>
             new Problem(StatusCodes.Status503ServiceUnavailable, "The database connection was lost; try again shortly.",
                 RetryAfter: TimeSpan.FromSeconds(1)),
+        // A query past the command timeout: the database is overloaded or a plan went wrong. Either
+        // way, the request itself was fine (the log has the exception).
+        MySqlException { ErrorCode: MySqlErrorCode.CommandTimeoutExpired } => new Problem(StatusCodes.Status503ServiceUnavailable,
+            "The database took too long to answer; try again shortly.", RetryAfter: TimeSpan.FromSeconds(5)),
         _ => null,
     };
 

@@ -1,5 +1,8 @@
 using System.Net.Http.Headers;
 using System.Text;
+using Dapper;
+using Messenger.Infrastructure.Errors;
+using MySqlConnector;
 using static Messenger.Tests.Testing;
 
 namespace Messenger.Tests.Infrastructure;
@@ -133,6 +136,18 @@ public sealed class ProblemResponsesTests : TestBase
     private sealed class UnseekableStream(byte[] bytes) : MemoryStream(bytes)
     {
         public override bool CanSeek => false;
+    }
+
+    [Test]
+    public async Task A_query_past_the_command_timeout_is_a_503_to_retry()
+    {
+        await using var db = new MySqlConnection(new MySqlConnectionStringBuilder(ConnectionString) { DefaultCommandTimeout = 1 }.ConnectionString);
+        await db.OpenAsync();
+        var e = Assert.ThrowsAsync<MySqlException>(() => db.ExecuteScalarAsync("SELECT SLEEP(5)"));
+
+        var problem = Problems.From(e!);
+        Assert.That(problem?.Status, Is.EqualTo(503));
+        Assert.That(problem?.RetryAfter, Is.Not.Null);
     }
 
     [Test]
