@@ -33,7 +33,7 @@ public static class DeleteMessage
         private const string LockSql = $"""
             {InlineTransaction.Begin}
             SELECT c.id, c.version FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = @MessageId FOR UPDATE;
-            SELECT m.room_id, m.sender_id, m.recipient_id, m.deleted_at, m.body,
+            SELECT m.room_id, m.sender_id, m.recipient_id, m.deleted_at,
                    CASE WHEN EXISTS (SELECT 1 FROM room_participants p WHERE p.room_id = r.id AND p.user_id = r.owner_id)
                         THEN r.owner_id END AS room_owner_id
             FROM messages m LEFT JOIN rooms r ON r.id = m.room_id
@@ -53,7 +53,7 @@ public static class DeleteMessage
 
         private sealed record Conversation(long Id, long Version);
 
-        private sealed record Row(long? RoomId, long SenderId, long? RecipientId, DateTime? DeletedAt, string Body, long? RoomOwnerId);
+        private sealed record Row(long? RoomId, long SenderId, long? RecipientId, DateTime? DeletedAt, long? RoomOwnerId);
 
         public async Task<Unit> Handle(Command command, CancellationToken cancellationToken)
         {
@@ -87,11 +87,8 @@ public static class DeleteMessage
 
             var deleted = new MessageDeletedEvent(command.MessageId, row.RoomId, row.SenderId, row.RecipientId, conversation.Version + 1);
             await connection.ExecuteAsync(new CommandDefinition(TombstoneSql,
-                new
-                {
-                    command.MessageId, Id = command.MessageId, Now = time.UtcNowMs(), deleted.Version, ConversationId = conversation.Id,
-                    OldTerms = MessageTerms.Of(row.Body).Terms,
-                }, cancellationToken: cancellationToken));
+                new { command.MessageId, Id = command.MessageId, Now = time.UtcNowMs(), deleted.Version, ConversationId = conversation.Id },
+                cancellationToken: cancellationToken));
             transaction.Committed();
             return deleted;
         }

@@ -88,11 +88,9 @@ public static class EditMessage
                 throw new ConflictException($"message {command.MessageId} was deleted");
 
             var message = row.ToMessage(details) with { Body = command.Body!.Trim(), EditedAt = time.UtcNowMs(), Version = conversation.Version + 1 };
-            await connection.ExecuteAsync(new CommandDefinition(EditSql, new
-            {
-                message.Id, message.Body, message.EditedAt, message.Version, ConversationId = conversation.Id,
-                OldTerms = MessageTerms.Of(row.Body).Terms,
-            }, cancellationToken: cancellationToken));
+            await connection.ExecuteAsync(new CommandDefinition(EditSql,
+                new { message.Id, message.Body, message.EditedAt, message.Version, ConversationId = conversation.Id },
+                cancellationToken: cancellationToken));
             transaction.Committed();
             return message;
         }

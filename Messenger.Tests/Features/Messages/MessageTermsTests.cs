@@ -12,10 +12,10 @@ using static Messenger.Tests.Testing;
 namespace Messenger.Tests.Features.Messages;
 
 /// <summary>
-/// The word index search reads below its recent scan (message_terms), written behind the send by
+/// The word index (message_terms and message_words), written behind the send by
 /// MessageTerms.IndexAsync (the tests run it where MessageIndexer would), and the index's own
-/// paths. Cases that search put the message below the scan (SearchScanRows filler messages after
-/// it), so only the index, or the read of what is not indexed yet, can find it.
+/// paths. Cases that search make the scope larger than SearchScanRows (filler messages), so only
+/// the index, or the read of what is not indexed yet, can find a message.
 /// </summary>
 public sealed class MessageTermsTests : TestBase
 {
@@ -54,6 +54,28 @@ public sealed class MessageTermsTests : TestBase
         Assert.That(await QuerySingleAsync<long>(
             "SELECT COUNT(*) FROM message_terms t JOIN messages m ON m.id = t.message_id AND m.conversation_id = t.conversation_id"),
             Is.EqualTo(5), "every posting names its message's conversation");
+        Assert.That(await QueryAsync<(string, long)>("SELECT term, messages FROM message_words ORDER BY term"),
+            Is.EqualTo(new[] { ("and", 1L), ("cafe", 1L), ("strasse", 1L), ("tea", 1L), ("time", 1L) }), "the dictionary counts messages, not postings");
+
+        await SendDirectAsync(bob.User.Id, alice.User.Id, "cafe again");
+        await IndexMessagesAsync();
+        Assert.That(await QuerySingleAsync<long>("SELECT messages FROM message_words WHERE term = 'cafe'"), Is.EqualTo(2), "a later batch adds to it");
+    }
+
+    [Test]
+    public async Task A_scope_over_the_scan_rows_is_answered_by_the_index_and_a_smaller_one_by_reading_its_messages()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        var (carol, dave) = await FriendsAsync("carol", "dave");
+        var large = await SendDirectAsync(alice.User.Id, bob.User.Id, "marmalade on toast");
+        await BuryAsync(bob.User.Id, alice.User.Id);
+        var small = await SendDirectAsync(carol.User.Id, dave.User.Id, "marmalade on toast");
+        await IndexMessagesAsync();
+        // Postings lost (as they would be to a bug): only a search that reads the index misses the message.
+        await ExecuteAsync("DELETE FROM message_terms WHERE message_id IN @Ids", new { Ids = new[] { large.Id, small.Id } });
+
+        Assert.That(await SearchAsync(bob.User.Id, "marmalade"), Is.Empty, $"{SearchScanRows + 11} messages: the index");
+        Assert.That(await SearchAsync(dave.User.Id, "marmalade"), Is.EqualTo(new[] { small.Id }), "one message: read whole");
     }
 
     [Test]
@@ -158,8 +180,9 @@ public sealed class MessageTermsTests : TestBase
     public void A_word_that_starts_another_has_a_subset_of_its_bits()
     {
         foreach (var (word, longer) in new[] { ("caf", "cafe"), ("cafe", "cafeteria"), ("marm", "marmalade"), ("abc", "abc") })
-            Assert.That(MessageTerms.Bits(word) & ~MessageTerms.Bits(longer), Is.Zero, $"{word} in {longer}");
-        Assert.That(ulong.PopCount(MessageTerms.Bits("marmalade")), Is.InRange(1, 3));
+            Assert.That(MessageTerms.Bits(word) & ~MessageTerms.Bits(longer), Is.EqualTo(UInt128.Zero), $"{word} in {longer}");
+        Assert.That(UInt128.PopCount(MessageTerms.Bits("marmalade")), Is.InRange(UInt128.One, (UInt128)6));
+        Assert.That(UInt128.PopCount(MessageTerms.Bits("marmalade")), Is.GreaterThan(UInt128.PopCount(MessageTerms.Bits("mar"))));
     }
 
     [Test]
@@ -168,13 +191,15 @@ public sealed class MessageTermsTests : TestBase
         var (alice, bob) = await FriendsAsync("alice", "bob");
         const string other = "marmalade toast butter bread honey";
         var signature = MessageTerms.Of(other).Signature;
-        // A word the message lacks whose bits its signature holds all the same: the index lets the
-        // message through, and only reading it tells.
-        var lookalike = Enumerable.Range(0, 1_000_000)
+        // A word the message lacks whose bits its signature holds all the same: the signature lets
+        // the message through, and only the index's check of the word tells.
+        var lookalike = Enumerable.Range(0, 10_000_000)
             .Select(i => new string(Enumerable.Range(0, 5).Select(d => (char)('a' + i / (int)Math.Pow(26, d) % 26)).ToArray()))
-            .First(w => (MessageTerms.Bits(w) & ~signature) == 0 && !other.Contains(w[..3]));
+            .First(w => (MessageTerms.Bits(w) & ~signature) == UInt128.Zero && !other.Contains(w[..3]));
         var wanted = await SendDirectAsync(alice.User.Id, bob.User.Id, $"marmalade {lookalike}");
         await SendDirectAsync(alice.User.Id, bob.User.Id, other);
+        // As many messages with each word, so the longer, marmalade, drives and the lookalike is checked.
+        await SendDirectAsync(alice.User.Id, bob.User.Id, $"{lookalike} alone");
         await BuryAsync(bob.User.Id, alice.User.Id);
         await IndexMessagesAsync();
 
