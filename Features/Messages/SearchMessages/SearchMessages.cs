@@ -161,7 +161,10 @@ public static partial class SearchMessages
             UNION ALL SELECT c.id, c.message_count FROM conversations c WHERE c.user_high = @UserId
             """;
 
-        private const string MessageCountSql = "SELECT id, message_count FROM conversations WHERE id = @Id";
+        // The one conversation roomId or userId names, the same way.
+        private const string RoomConversationSql = "SELECT id, message_count FROM conversations WHERE room_id = @RoomId";
+
+        private const string DirectConversationSql = $"SELECT id, message_count FROM conversations WHERE {ConversationsAccess.DirectPair}";
 
         /// <summary>A conversation searched and how many messages it has had (deleted ones too).</summary>
         private sealed record Conversation(long Id, long MessageCount);
@@ -238,14 +241,15 @@ public static partial class SearchMessages
             if (query.RoomId is { } roomId)
             {
                 (await connection.GetVisibleRoomAsync(roomId, query.UserId, cancellationToken)).EnsureParticipant();
-                scope = await ScopeOfAsync(connection, await connection.FindRoomConversationIdAsync(roomId, cancellationToken), cancellationToken);
+                scope = (await connection.QueryAsync<Conversation>(new CommandDefinition(RoomConversationSql, new { RoomId = roomId },
+                    cancellationToken: cancellationToken))).AsList();
             }
             else if (query.OtherUserId is { } otherId)
             {
                 if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(UserExistsSql, query, cancellationToken: cancellationToken)))
                     throw new NotFoundException($"user {otherId} not found");
-                scope = await ScopeOfAsync(connection, await connection.FindDirectConversationIdAsync(query.UserId, otherId, cancellationToken),
-                    cancellationToken);
+                scope = (await connection.QueryAsync<Conversation>(new CommandDefinition(DirectConversationSql, new { A = query.UserId, B = otherId },
+                    cancellationToken: cancellationToken))).AsList();
             }
             else
                 scope = (await connection.QueryAsync<Conversation>(new CommandDefinition(MyConversationsSql, query,
@@ -278,13 +282,6 @@ public static partial class SearchMessages
                     cancellationToken: cancellationToken))).AsList();
             return new SearchPage(await connection.WithDetailsAsync(rows, cancellationToken), found.Count > query.Limit);
         }
-
-        private static async Task<List<Conversation>> ScopeOfAsync(MySqlConnection connection, long? conversationId,
-            CancellationToken cancellationToken) =>
-            conversationId is { } id
-                ? (await connection.QueryAsync<Conversation>(new CommandDefinition(MessageCountSql, new { Id = id },
-                    cancellationToken: cancellationToken))).AsList()
-                : [];
 
         /// <summary>The query's words as each part needs them: folded for Words.Finds, and as LIKE patterns for the cheap filter.</summary>
         private sealed class QueryWords(IReadOnlyList<string> words)

@@ -150,6 +150,25 @@ public sealed class MessageTermsTests : TestBase
     }
 
     [Test]
+    public async Task Two_indexers_at_once_share_the_flagged_messages_and_count_every_word_once_a_message()
+    {
+        var (alice, bob) = await FriendsAsync("alice", "bob");
+        // Every message shares words with every other, so both batches write the same dictionary rows.
+        await SeedDirectMessagesAsync(alice.User.Id, bob.User.Id, 2 * MessageTerms.Batch, i => $"marmalade toast word{(char)('a' + i % 7)}");
+        await using var first = new MySqlConnection(ConnectionString);
+        await using var second = new MySqlConnection(ConnectionString);
+        await Task.WhenAll(first.OpenAsync(), second.OpenAsync());
+
+        var taken = await Task.WhenAll(MessageTerms.IndexAsync(first, CancellationToken.None), MessageTerms.IndexAsync(second, CancellationToken.None));
+
+        Assert.That(taken.Sum(), Is.EqualTo(2 * MessageTerms.Batch), "neither batch failed, and no message went to both");
+        Assert.That(await MessageTerms.IndexAsync(first, CancellationToken.None), Is.Zero);
+        Assert.That(await QueryAsync<(string, long)>("SELECT term, messages FROM message_words WHERE term IN ('marmalade', 'toast', 'worda') ORDER BY term"),
+            Is.EqualTo(new[] { ("marmalade", 2L * MessageTerms.Batch), ("toast", 2L * MessageTerms.Batch), ("worda", 2L * MessageTerms.Batch / 7) }), "bodies 1 to 2,000: every seventh holds worda");
+        Assert.That(await CountAsync("message_terms"), Is.EqualTo(3 * 2 * MessageTerms.Batch));
+    }
+
+    [Test]
     public async Task Indexing_passes_over_a_message_an_edit_holds_and_a_send_never_waits_for_it()
     {
         var (alice, bob) = await FriendsAsync("alice", "bob");
